@@ -1,0 +1,3 @@
+from caseloom.entrypoints.cli import main
+
+main()

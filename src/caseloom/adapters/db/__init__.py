@@ -1,0 +1,1 @@
+"""Storage on SQLAlchemy Core: tables, explicit row mapping, the unit of work, migrations."""

@@ -1,0 +1,253 @@
+"""The case repository: explicit mapping between the Case aggregate and its rows.
+
+Loaded and added cases are tracked; `flush` (called by the unit of work on commit) writes only
+what changed, checking the `version` column so a concurrent change is refused, not overwritten.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from caseloom.adapters.db.counters import next_value
+from caseloom.adapters.db.tables import cases, idempotency_keys, journey, messages, sla_clocks
+from caseloom.adapters.db.versioned import update_versioned
+from caseloom.domain.case import Case, CaseStatus, Channel, Severity, case_number, case_ref
+from caseloom.domain.customer import Contact
+from caseloom.domain.errors import ConcurrencyConflict, NotFound
+from caseloom.domain.journey import ChainHead, JourneyEntry
+from caseloom.domain.sla import SlaClock, SlaMetric
+from caseloom.domain.triage import Signal, TriageResult
+
+
+def _triage_from(data: Mapping[str, Any] | None) -> TriageResult | None:
+    if data is None:
+        return None
+    signals = {
+        name: Signal(s["value"], s["confidence"], tuple(s["evidence"]))
+        for name, s in data["signals"].items()
+    }
+    return TriageResult(data["model"], signals)
+
+
+def _row(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.number,
+        "ref": case.ref,
+        "channel": case.channel.value,
+        "subject": case.subject,
+        "description": case.description,
+        "contact_name": case.contact.name,
+        "contact_email": case.contact.email,
+        "customer_id": case.customer_id,
+        "priority": case.priority,
+        "severity": case.severity.value,
+        "product_line": case.product_line,
+        "team": case.team,
+        "owner": case.owner,
+        "status": case.status.value,
+        "custom": case.custom,
+        "required_skills": case.required_skills,
+        "route": list(case.route),
+        "triage": case.triage.journey_inputs() if case.triage else None,
+        "policy_version": case.policy_version,
+        "opened_at": case.opened_at,
+        "updated_at": case.updated_at,
+        "resolved_at": case.resolved_at,
+        "closed_at": case.closed_at,
+        "journey_seq": case.head.seq,
+        "journey_head": case.head.hash,
+    }
+
+
+def _case(row: Row[Any], clocks: Sequence[Row[Any]]) -> Case:
+    return Case(
+        number=row.id,
+        channel=Channel(row.channel),
+        subject=row.subject,
+        description=row.description,
+        contact=Contact(row.contact_name, row.contact_email),
+        customer_id=row.customer_id,
+        opened_at=row.opened_at,
+        updated_at=row.updated_at,
+        policy_version=row.policy_version,
+        priority=row.priority,
+        severity=Severity(row.severity),
+        product_line=row.product_line,
+        team=row.team,
+        owner=row.owner,
+        status=CaseStatus(row.status),
+        custom=dict(row.custom),
+        required_skills=dict(row.required_skills),
+        route=tuple(row.route),
+        triage=_triage_from(row.triage),
+        clocks={SlaMetric(c.metric): clock_from_row(c) for c in clocks},
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        head=ChainHead(row.journey_seq, row.journey_head),
+        version=row.version,
+    )
+
+
+def clock_from_row(row: Row[Any]) -> SlaClock:
+    return SlaClock(
+        SlaMetric(row.metric), row.policy, row.calendar, row.started_at, row.due_at, row.met_at
+    )
+
+
+class _Tracked:
+    __slots__ = ("case", "clocks", "idempotency", "row")
+
+    def __init__(self, case: Case, row: dict[str, Any] | None, idempotency: tuple[str, str] | None):
+        self.case, self.row, self.idempotency = case, row, idempotency
+        self.clocks = dict(case.clocks)
+
+
+class SqlCaseRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tracked: dict[int, _Tracked] = {}
+
+    @property
+    def seen(self) -> list[Case]:
+        return [t.case for t in self._tracked.values()]
+
+    def next_number(self) -> int:
+        return next_value(self._conn, "case")
+
+    def add(self, case: Case, idempotency: tuple[str, str] | None = None) -> None:
+        self._tracked[case.number] = _Tracked(case, None, idempotency)
+
+    def get(self, ref: str) -> Case:
+        number = case_number(ref)
+        if number in self._tracked:
+            return self._tracked[number].case
+        found = self._load(cases.c.id == number)
+        if not found:
+            raise NotFound(f"no case {case_ref(number)}")
+        return found[0]
+
+    def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
+        row = self._conn.execute(
+            select(idempotency_keys.c.case_id, idempotency_keys.c.digest).where(
+                idempotency_keys.c.key == key
+            )
+        ).first()
+        return (case_ref(row.case_id), row.digest) if row else None
+
+    def queued(self, teams: Sequence[str], limit: int) -> list[Case]:
+        condition = (cases.c.status == CaseStatus.QUEUED.value) & cases.c.team.in_(list(teams))
+        order = (cases.c.priority, cases.c.opened_at, cases.c.id)
+        return self._load(condition, order=order, limit=limit)
+
+    def _load(
+        self, condition: Any, order: Sequence[Any] = (), limit: int | None = None
+    ) -> list[Case]:
+        query = select(cases).where(condition).order_by(*order).limit(limit)
+        rows = self._conn.execute(query).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        by_case: dict[int, list[Row[Any]]] = {i: [] for i in ids}
+        for clock in self._conn.execute(select(sla_clocks).where(sla_clocks.c.case_id.in_(ids))):
+            by_case[clock.case_id].append(clock)
+        loaded = []
+        for row in rows:
+            if row.id not in self._tracked:
+                case = _case(row, by_case[row.id])
+                self._tracked[row.id] = _Tracked(case, copy.deepcopy(_row(case)), None)
+            loaded.append(self._tracked[row.id].case)
+        return loaded
+
+    def flush(self) -> None:
+        for tracked in self._tracked.values():
+            self._flush(tracked)
+
+    def _flush(self, tracked: _Tracked) -> None:
+        case = tracked.case
+        row = _row(case)
+        if tracked.row is None:
+            self._conn.execute(insert(cases).values(**row, version=1))
+            case.version = 1
+            if tracked.idempotency:
+                self._claim_key(case, *tracked.idempotency)
+        elif row != tracked.row:
+            case.version = update_versioned(
+                self._conn, cases, case.number, case.version, values=row, what=case.ref
+            )
+        if case.clocks != tracked.clocks:
+            self._write_clocks(case)
+        if case.new_journey:
+            self._conn.execute(
+                insert(journey), [_journey_row(case.number, e) for e in case.new_journey]
+            )
+        if case.new_messages:
+            self._conn.execute(
+                insert(messages),
+                [
+                    {
+                        "case_id": case.number,
+                        "kind": m.kind.value,
+                        "author": m.author,
+                        "body": m.body,
+                        "at": m.at,
+                    }
+                    for m in case.new_messages
+                ],
+            )
+        case.new_journey.clear()
+        case.new_messages.clear()
+        tracked.row, tracked.clocks = copy.deepcopy(row), dict(case.clocks)
+
+    def _write_clocks(self, case: Case) -> None:
+        self._conn.execute(delete(sla_clocks).where(sla_clocks.c.case_id == case.number))
+        if case.clocks:
+            self._conn.execute(
+                insert(sla_clocks),
+                [
+                    {
+                        "case_id": case.number,
+                        "metric": c.metric.value,
+                        "policy": c.policy,
+                        "calendar": c.calendar,
+                        "started_at": c.started_at,
+                        "due_at": c.due_at,
+                        "met_at": c.met_at,
+                    }
+                    for c in case.clocks.values()
+                ],
+            )
+
+    def _claim_key(self, case: Case, key: str, digest: str) -> None:
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(idempotency_keys).on_conflict_do_nothing()
+        values = {
+            "key": key,
+            "digest": digest,
+            "case_id": case.number,
+            "created_at": case.opened_at,
+        }
+        if self._conn.execute(statement, values).rowcount != 1:
+            raise ConcurrencyConflict(
+                f"Idempotency-Key {key!r} was claimed by a concurrent request"
+            )
+
+
+def _journey_row(case_id: int, entry: JourneyEntry) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "seq": entry.seq,
+        "step": entry.step,
+        "actor": entry.actor,
+        "inputs": entry.inputs,
+        "decision": entry.decision,
+        "reason": entry.reason,
+        "policy_version": entry.policy_version,
+        "at": entry.at,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }

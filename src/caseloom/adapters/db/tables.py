@@ -1,0 +1,225 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations must produce exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"refusing to store a naive datetime: {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _version() -> Column[int]:
+    return Column("version", Integer, nullable=False)
+
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+policies = Table(
+    "policies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("loaded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("name", "version"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("tier", String(100), nullable=False),
+    Column("account", String(100), nullable=False),
+    Column("city", String(100)),
+    Column("country", String(100)),
+    Column("latitude", Float),
+    Column("longitude", Float),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    Column(
+        "customer_id", ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("name", String(200), nullable=False),
+)
+
+reps = Table(
+    "reps",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("skills", JSON, nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("presence", String(20), nullable=False),
+    Column("load", Integer, nullable=False),
+    Column("last_assigned_at", UtcDateTime),
+    _version(),
+)
+
+rep_teams = Table(
+    "rep_teams",
+    metadata,
+    Column("rep_id", ForeignKey("reps.id", ondelete="CASCADE"), primary_key=True),
+    Column("team", String(100), primary_key=True, index=True),
+)
+
+technicians = Table(
+    "technicians",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("team", String(100), nullable=False, index=True),
+    Column("skills", JSON, nullable=False),
+    Column("certifications", JSON, nullable=False),
+    Column("equipment", JSON, nullable=False),
+    Column("home", JSON),
+    Column("presence", String(20), nullable=False),
+    _version(),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("ref", String(20), nullable=False, unique=True),
+    Column("channel", String(20), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("contact_name", String(200), nullable=False),
+    Column("contact_email", String(254), nullable=False),
+    Column("customer_id", ForeignKey("customers.id"), index=True),
+    Column("priority", SmallInteger, nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("product_line", String(100)),
+    Column("team", String(100)),
+    Column("owner", String(100), index=True),
+    Column("status", String(30), nullable=False),
+    Column("custom", JSON, nullable=False),
+    Column("required_skills", JSON, nullable=False),
+    Column("route", JSON, nullable=False),
+    Column("triage", JSON),
+    Column("policy_version", Integer, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("resolved_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("journey_seq", Integer, nullable=False),
+    Column("journey_head", String(64), nullable=False),
+    _version(),
+    Index(None, "team", "status", "priority", "opened_at"),
+    Index(None, "status", "opened_at"),
+)
+
+sla_clocks = Table(
+    "sla_clocks",
+    metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("metric", String(40), primary_key=True),
+    Column("policy", String(100), nullable=False),
+    Column("calendar", String(100), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False, index=True),
+    Column("met_at", UtcDateTime),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("author", String(254), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Append-only: no code path updates or deletes a journey row.
+journey = Table(
+    "journey",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("case_id", ForeignKey("cases.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("step", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("decision", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("case_id", "seq"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("case_id", ForeignKey("cases.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,276 @@
+"""Repositories for reps, technicians and customers, with explicit row mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from caseloom.adapters.db.tables import contacts, customers, rep_teams, reps, technicians
+from caseloom.adapters.db.versioned import update_versioned
+from caseloom.domain.customer import Contact, Customer, Location
+from caseloom.domain.errors import InvalidInput, NotFound
+from caseloom.domain.workforce import Certification, Presence, Rep, Technician
+
+
+def _rep_row(rep: Rep) -> dict[str, Any]:
+    return {
+        "id": rep.id,
+        "name": rep.name,
+        "email": rep.email,
+        "skills": dict(rep.skills),
+        "languages": list(rep.languages),
+        "capacity": rep.capacity,
+        "presence": rep.presence.value,
+        "load": rep.load,
+        "last_assigned_at": rep.last_assigned_at,
+    }
+
+
+class SqlRepRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tracked: dict[str, tuple[Rep, dict[str, Any] | None, tuple[str, ...]]] = {}
+
+    @property
+    def seen(self) -> list[Rep]:
+        return [rep for rep, _, _ in self._tracked.values()]
+
+    def add(self, rep: Rep) -> None:
+        self._tracked[rep.id] = (rep, None, ())
+
+    def find(self, rep_id: str) -> Rep | None:
+        found = self._load([rep_id])
+        return found[0] if found else None
+
+    def get(self, rep_id: str) -> Rep:
+        rep = self.find(rep_id)
+        if rep is None:
+            raise NotFound(f"no rep {rep_id!r}")
+        return rep
+
+    def in_team(self, team: str) -> list[Rep]:
+        ids = self._conn.execute(
+            select(rep_teams.c.rep_id).where(rep_teams.c.team == team)
+        ).scalars()
+        return self._load(list(ids))
+
+    def _load(self, ids: list[str]) -> list[Rep]:
+        missing = [i for i in ids if i not in self._tracked]
+        if missing:
+            teams: dict[str, list[str]] = {i: [] for i in missing}
+            for rep_id, team in self._conn.execute(
+                select(rep_teams.c.rep_id, rep_teams.c.team)
+                .where(rep_teams.c.rep_id.in_(missing))
+                .order_by(rep_teams.c.rep_id, rep_teams.c.team)
+            ):
+                teams[rep_id].append(team)
+            for row in self._conn.execute(select(reps).where(reps.c.id.in_(missing))):
+                rep = Rep(
+                    row.id,
+                    row.name,
+                    row.email,
+                    tuple(teams[row.id]),
+                    dict(row.skills),
+                    row.capacity,
+                    tuple(row.languages),
+                    Presence(row.presence),
+                    row.load,
+                    row.last_assigned_at,
+                    row.version,
+                )
+                self._tracked[rep.id] = (rep, _rep_row(rep), rep.teams)
+        return [self._tracked[i][0] for i in ids if i in self._tracked]
+
+    def flush(self) -> None:
+        for rep_id, (rep, before, teams) in list(self._tracked.items()):
+            row = _rep_row(rep)
+            if before is None:
+                self._conn.execute(insert(reps).values(**row, version=1))
+                rep.version = 1
+            elif row != before or rep.teams != teams:
+                rep.version = update_versioned(
+                    self._conn, reps, rep.id, rep.version, values=row, what=f"rep {rep.id}"
+                )
+            if rep.teams != teams:
+                self._conn.execute(delete(rep_teams).where(rep_teams.c.rep_id == rep.id))
+                self._conn.execute(
+                    insert(rep_teams), [{"rep_id": rep.id, "team": t} for t in rep.teams]
+                )
+            self._tracked[rep_id] = (rep, row, rep.teams)
+
+
+def _technician_row(t: Technician) -> dict[str, Any]:
+    home = t.home_base
+    return {
+        "id": t.id,
+        "name": t.name,
+        "email": t.email,
+        "team": t.team,
+        "skills": dict(t.skills),
+        "certifications": [
+            {
+                "name": c.name,
+                "valid_from": c.valid_from.isoformat(),
+                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+            }
+            for c in t.certifications
+        ],
+        "equipment": list(t.equipment),
+        "home": None
+        if home is None
+        else {
+            "city": home.city,
+            "country": home.country,
+            "lat": home.latitude,
+            "lon": home.longitude,
+        },
+        "presence": t.presence.value,
+    }
+
+
+def _technician(row: Any) -> Technician:
+    certifications = tuple(
+        Certification(
+            c["name"],
+            date.fromisoformat(c["valid_from"]),
+            date.fromisoformat(c["valid_until"]) if c["valid_until"] else None,
+        )
+        for c in row.certifications
+    )
+    home = row.home and Location(
+        row.home["city"], row.home["country"], row.home["lat"], row.home["lon"]
+    )
+    return Technician(
+        row.id,
+        row.name,
+        row.email,
+        row.team,
+        dict(row.skills),
+        certifications,
+        tuple(row.equipment),
+        home,
+        Presence(row.presence),
+        row.version,
+    )
+
+
+class SqlTechnicianRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tracked: dict[str, tuple[Technician, dict[str, Any] | None]] = {}
+
+    def add(self, technician: Technician) -> None:
+        self._tracked[technician.id] = (technician, None)
+
+    def find(self, technician_id: str) -> Technician | None:
+        if technician_id not in self._tracked:
+            row = self._conn.execute(
+                select(technicians).where(technicians.c.id == technician_id)
+            ).first()
+            if row is None:
+                return None
+            technician = _technician(row)
+            self._tracked[technician_id] = (technician, _technician_row(technician))
+        return self._tracked[technician_id][0]
+
+    def get(self, technician_id: str) -> Technician:
+        technician = self.find(technician_id)
+        if technician is None:
+            raise NotFound(f"no technician {technician_id!r}")
+        return technician
+
+    def flush(self) -> None:
+        for key, (technician, before) in list(self._tracked.items()):
+            row = _technician_row(technician)
+            if before is None:
+                self._conn.execute(insert(technicians).values(**row, version=1))
+                technician.version = 1
+            elif row != before:
+                technician.version = update_versioned(
+                    self._conn,
+                    technicians,
+                    technician.id,
+                    technician.version,
+                    values=row,
+                    what=f"technician {technician.id}",
+                )
+            self._tracked[key] = (technician, row)
+
+
+class SqlCustomerRepository:
+    """Customers are values: `add` writes at once, replacing the customer and its contacts."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, customer: Customer) -> None:
+        self._check_contacts(customer)
+        location = customer.location
+        row = {
+            "name": customer.name,
+            "tier": customer.tier,
+            "account": customer.account,
+            "city": location and location.city,
+            "country": location and location.country,
+            "latitude": location and location.latitude,
+            "longitude": location and location.longitude,
+        }
+        exists = self._conn.execute(
+            select(customers.c.id).where(customers.c.id == customer.id)
+        ).first()
+        if exists:
+            self._conn.execute(update(customers).where(customers.c.id == customer.id).values(**row))
+            self._conn.execute(delete(contacts).where(contacts.c.customer_id == customer.id))
+        else:
+            self._conn.execute(insert(customers).values(id=customer.id, **row))
+        if customer.contacts:
+            self._conn.execute(
+                insert(contacts),
+                [
+                    {"email": c.email, "customer_id": customer.id, "name": c.name}
+                    for c in customer.contacts
+                ],
+            )
+
+    def _check_contacts(self, customer: Customer) -> None:
+        emails = [c.email for c in customer.contacts]
+        taken = self._conn.execute(
+            select(contacts.c.email, contacts.c.customer_id).where(
+                contacts.c.email.in_(emails), contacts.c.customer_id != customer.id
+            )
+        ).first()
+        if taken:
+            raise InvalidInput(
+                f"{taken.email} is already a contact of customer {taken.customer_id}"
+            )
+        if len(set(emails)) != len(emails):
+            raise InvalidInput(f"customer {customer.id} lists a contact twice")
+
+    def find(self, customer_id: str) -> Customer | None:
+        return next(iter(self._load(customers.c.id == customer_id)), None)
+
+    def by_contact(self, email: str) -> Customer | None:
+        owner = select(contacts.c.customer_id).where(contacts.c.email == email.strip().lower())
+        return next(iter(self._load(customers.c.id.in_(owner.scalar_subquery()))), None)
+
+    def _load(self, condition: Any) -> Iterable[Customer]:
+        for row in self._conn.execute(select(customers).where(condition)):
+            people = self._conn.execute(
+                select(contacts.c.name, contacts.c.email)
+                .where(contacts.c.customer_id == row.id)
+                .order_by(contacts.c.email)
+            )
+            location = (
+                Location(row.city, row.country, row.latitude, row.longitude) if row.city else None
+            )
+            yield Customer(
+                row.id,
+                row.name,
+                row.tier,
+                row.account,
+                location,
+                tuple(Contact(p.name, p.email) for p in people),
+            )

@@ -1,0 +1,329 @@
+"""Load a policy file into a `Policy`, or refuse it whole with every problem's file and line."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from caseloom.adapters import yaml_source
+from caseloom.adapters.conditions import ZenConditionEngine
+from caseloom.adapters.policy.schema import PolicyDoc, weekly
+from caseloom.adapters.yaml_source import Path_, Source
+from caseloom.domain.case import PRIORITIES, Severity
+from caseloom.domain.errors import InvalidInput, PolicyError
+from caseloom.domain.policy import (
+    CASE_FIELDS,
+    CUSTOMER_FIELDS,
+    STAMPABLE_FIELDS,
+    TRIAGE_FIELDS,
+    Condition,
+    CustomField,
+    FieldType,
+    Handoff,
+    Policy,
+    RoutingRule,
+    SelectionModel,
+    SlaPolicy,
+    StampRule,
+    TriageSpec,
+)
+from caseloom.domain.sla import ALWAYS, BusinessCalendar, SlaMetric
+from caseloom.domain.workforce import Team, TeamKind
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPolicy:
+    policy: Policy
+    source: str  # every file's text, for the stored copy of this version
+
+
+class YamlPolicyLoader:
+    def __init__(self, conditions: ZenConditionEngine) -> None:
+        self._conditions = conditions
+
+    def load(self, path: Path) -> LoadedPolicy:
+        source = yaml_source.read(path)
+        doc = _validate(source) if not source.problems else None
+        if doc is not None:
+            _Checker(source, doc, self._conditions).check()
+        if source.problems or doc is None:
+            raise PolicyError(sorted(source.problems, key=lambda p: (p.file, p.line)))
+        text = "".join(f"# --- {name}\n{body}" for name, body in source.texts.items())
+        return LoadedPolicy(_build(source, doc), text)
+
+
+def _validate(source: Source) -> PolicyDoc | None:
+    try:
+        return PolicyDoc.model_validate(source.data)
+    except ValidationError as error:
+        for item in error.errors():
+            path = tuple(item["loc"])
+            source.problem(path, _reason(item["type"], item["msg"], path))
+        return None
+
+
+def _reason(kind: str, message: str, path: Path_) -> str:
+    if kind == "extra_forbidden":
+        known = _keys_at(path[:-1])
+        return f"unknown key {path[-1]!r}" + (
+            f"; expected one of: {', '.join(known)}" if known else ""
+        )
+    if kind == "missing":
+        return f"missing required key {path[-1]!r}"
+    return message.removeprefix("Value error, ")
+
+
+def _keys_at(path: Path_) -> list[str]:
+    """The keys a mapping at `path` may hold, by walking the schema's annotations."""
+    annotation: object = PolicyDoc
+    for part in path:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        else:
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[-1] if args else None
+        annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [f.alias or name for name, f in annotation.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: object) -> object:
+    """The model inside `X | None` or `Annotated[X, ...]`, if there is one."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [a for a in typing.get_args(annotation) if isinstance(a, type)]
+        return next((m for m in models if issubclass(m, BaseModel)), annotation)
+    return annotation
+
+
+class _Checker:
+    """The cross-references and conditions a schema cannot check."""
+
+    def __init__(self, source: Source, doc: PolicyDoc, conditions: ZenConditionEngine) -> None:
+        self.source, self.doc, self.conditions = source, doc, conditions
+        self.calendars = {ALWAYS.name, *doc.calendars}
+        self.known = {
+            "case": [*CASE_FIELDS, *doc.custom_fields],
+            "customer": list(CUSTOMER_FIELDS),
+            "triage": list(TRIAGE_FIELDS),
+        }
+
+    def fail(self, path: Path_, reason: str) -> None:
+        self.source.problem(path, reason)
+
+    def check(self) -> None:
+        self._custom_fields()
+        self._teams()
+        self._triage()
+        self._sla()
+        self._routing()
+        self._handoffs()
+
+    def _condition(self, path: Path_, text: str | None) -> None:
+        if text is not None:
+            for reason in self.conditions.check(text, self.known):
+                self.fail(path, reason)
+
+    def _calendar(self, path: Path_, name: str) -> None:
+        if name not in self.calendars:
+            self.fail(
+                path, f"no calendar named {name!r}; calendars: {', '.join(sorted(self.calendars))}"
+            )
+
+    def _team(self, path: Path_, name: str, kind: str | None = None) -> None:
+        team = self.doc.teams.get(name)
+        if team is None:
+            self.fail(path, f"no team named {name!r}; teams: {', '.join(self.doc.teams)}")
+        elif kind and team.kind != kind:
+            self.fail(path, f"team {name} is a {team.kind} team; a {kind} team is needed here")
+
+    def _skills(self, path: Path_, skills: Mapping[str, int]) -> None:
+        for skill in skills:
+            if skill not in self.doc.skills:
+                self.fail((*path, skill), f"skill {skill!r} is not in the policy's skills list")
+
+    def _catch_all(self, path: Path_, rules: list[typing.Any], what: str) -> None:
+        for index, rule in enumerate(rules):
+            if rule.when is None and index < len(rules) - 1:
+                self.fail(
+                    (*path, index), f"this {what} has no `when`, so the ones after it never apply"
+                )
+        if rules and rules[-1].when is not None:
+            self.fail(
+                (*path, len(rules) - 1),
+                f"the last {what} needs no `when`, so every case matches one",
+            )
+
+    def _custom_fields(self) -> None:
+        for name, spec in self.doc.custom_fields.items():
+            if name in CASE_FIELDS or not _IDENTIFIER.match(name):
+                self.fail(
+                    ("custom_fields", name),
+                    f"{name!r} must be a lower-case identifier that is not a built-in case field",
+                )
+            if spec.choices and spec.type != "string":
+                self.fail(("custom_fields", name, "choices"), "only string fields take choices")
+
+    def _teams(self) -> None:
+        for name, team in self.doc.teams.items():
+            self._calendar(("teams", name, "calendar"), team.calendar)
+
+    def _triage(self) -> None:
+        stampable = {*STAMPABLE_FIELDS, *self.doc.custom_fields}
+        for index, stamp in enumerate(self.doc.triage.stamps):
+            path: Path_ = ("triage", "stamps", index)
+            self._condition((*path, "when"), stamp.when)
+            for field, value in stamp.set.items():
+                if field not in stampable:
+                    self.fail(
+                        (*path, "set", field),
+                        f"{field!r} cannot be stamped; stampable: {', '.join(sorted(stampable))}",
+                    )
+                else:
+                    self._stamp_value((*path, "set", field), field, value)
+
+    def _stamp_value(self, path: Path_, field: str, value: object) -> None:
+        if field == "severity" and value not in set(Severity):
+            self.fail(path, f"severity is one of {', '.join(Severity)}, not {value!r}")
+        elif field == "priority" and value not in PRIORITIES:
+            self.fail(path, f"priority is 1, 2, 3 or 4 (1 is the most urgent), not {value!r}")
+        elif (
+            field == "product_line"
+            and self.doc.triage.product_lines
+            and value not in self.doc.triage.product_lines
+        ):
+            lines = ", ".join(self.doc.triage.product_lines)
+            self.fail(path, f"no product line {value!r}; product lines: {lines}")
+        elif field in self.doc.custom_fields:
+            spec = self.doc.custom_fields[field]
+            try:
+                CustomField(field, FieldType(spec.type), tuple(spec.choices)).check(value)
+            except InvalidInput as error:
+                self.fail(path, str(error))
+
+    def _sla(self) -> None:
+        names: set[str] = set()
+        for index, sla in enumerate(self.doc.sla):
+            path: Path_ = ("sla", index)
+            if sla.name in names:
+                self.fail((*path, "name"), f"another SLA policy is already named {sla.name}")
+            names.add(sla.name)
+            self._condition((*path, "when"), sla.when)
+            self._calendar((*path, "calendar"), sla.calendar)
+        self._catch_all(("sla",), list(self.doc.sla), "SLA policy")
+
+    def _routing(self) -> None:
+        rules = self.doc.routing.teams
+        for index, rule in enumerate(rules):
+            path: Path_ = ("routing", "teams", index)
+            self._condition((*path, "when"), rule.when)
+            self._team((*path, "route", 0), rule.route[0], "service")
+            for step, team in enumerate(rule.route[1:], start=1):
+                self._team((*path, "route", step), team)
+            self._skills((*path, "skills"), rule.skills)
+        self._catch_all(("routing", "teams"), list(rules), "routing rule")
+        for team in self.doc.routing.selection:
+            self._team(("routing", "selection", team), team)
+
+    def _handoffs(self) -> None:
+        for index, handoff in enumerate(self.doc.handoffs):
+            path: Path_ = ("handoffs", index)
+            self._team((*path, "from"), handoff.from_team, "service")
+            self._team((*path, "to"), handoff.to, "field")
+            self._condition((*path, "when"), handoff.when)
+
+
+def _origin(source: Source, path: Path_) -> str:
+    file, line = source.locate(path)
+    return f"{file}:{line}"
+
+
+def _condition(source: Source, path: Path_, text: str | None) -> Condition | None:
+    return None if text is None else Condition(text, _origin(source, path))
+
+
+def _label(source: Source, path: Path_, name: str | None) -> str:
+    file, line = source.locate(path)
+    return f"{name or yaml_source.dotted(path)} ({Path(file).name}:{line})"
+
+
+def _build(source: Source, doc: PolicyDoc) -> Policy:
+    calendars = {ALWAYS.name: ALWAYS} | {
+        name: BusinessCalendar(
+            name, cal.timezone, None if cal.hours == "24x7" else weekly(cal.hours)
+        )
+        for name, cal in doc.calendars.items()
+    }
+    triage = doc.triage
+    return Policy(
+        name=doc.policy,
+        version=doc.version,
+        digest=hashlib.sha256("\0".join(source.texts.values()).encode()).hexdigest(),
+        calendars=calendars,
+        teams={n: Team(n, TeamKind(t.kind), t.calendar, t.manager) for n, t in doc.teams.items()},
+        skills=frozenset(doc.skills),
+        customer_tiers=tuple(doc.customer_tiers),
+        custom_fields={
+            n: CustomField(n, FieldType(f.type), tuple(f.choices))
+            for n, f in doc.custom_fields.items()
+        },
+        triage=TriageSpec(
+            model=triage.model,
+            min_confidence=triage.min_confidence,
+            signals=tuple(triage.signals),
+            intents={k: tuple(v) for k, v in triage.intents.items()},
+            product_lines={k: tuple(v) for k, v in triage.product_lines.items()},
+            stamps=tuple(
+                StampRule(
+                    _label(source, ("triage", "stamps", i), s.name),
+                    _condition(source, ("triage", "stamps", i, "when"), s.when),
+                    dict(s.set),
+                )
+                for i, s in enumerate(triage.stamps)
+            ),
+        ),
+        sla=tuple(
+            SlaPolicy(
+                s.name,
+                _condition(source, ("sla", i, "when"), s.when),
+                s.calendar,
+                {SlaMetric(k): v for k, v in s.targets.items()},
+            )
+            for i, s in enumerate(doc.sla)
+        ),
+        routing=tuple(
+            RoutingRule(
+                _label(source, ("routing", "teams", i), r.name),
+                _condition(source, ("routing", "teams", i, "when"), r.when),
+                tuple(r.route),
+                dict(r.skills),
+            )
+            for i, r in enumerate(doc.routing.teams)
+        ),
+        selection={t: SelectionModel(s.model) for t, s in doc.routing.selection.items()},
+        handoffs=tuple(
+            Handoff(
+                h.from_team,
+                h.to,
+                Condition(h.when, _origin(source, ("handoffs", i, "when"))),
+                h.create,
+                {_HANDOFF_METRICS[k]: v for k, v in h.sla.items()},
+            )
+            for i, h in enumerate(doc.handoffs)
+        ),
+    )
+
+
+_HANDOFF_METRICS = {"response": SlaMetric.FIRST_RESPONSE, "resolution": SlaMetric.RESOLUTION}

@@ -1,0 +1,170 @@
+"""The shape of a policy document. Values are checked here; cross-references in `loader`."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from caseloom.domain.sla import MINUTES_PER_DAY, Interval
+
+_DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
+_INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_duration(value: object) -> timedelta:
+    match = _DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
+    if not match or not any(match.groups()):
+        raise ValueError(f"{value!r} is not a duration; write e.g. 90m, 4h, 2d or 1h30m")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    duration = timedelta(days=days, hours=hours, minutes=minutes)
+    if not duration:
+        raise ValueError("a duration must be longer than zero")
+    return duration
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
+Level = Annotated[int, Field(ge=1, le=10)]
+
+
+def _days(spec: str) -> list[int]:
+    days: list[int] = []
+    for part in spec.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in DAYS or (last and last not in DAYS):
+            raise ValueError(
+                f"{spec!r} is not a day or day range; write e.g. mon-fri, sat or mon,wed"
+            )
+        start, end = DAYS.index(first), DAYS.index(last or first)
+        days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
+    return days
+
+
+def _interval(text: str) -> Interval:
+    match = _INTERVAL.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f'{text!r} is not a time range; write e.g. "08:00-12:30"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if m1 > 59 or m2 > 59 or not 0 <= start < end <= MINUTES_PER_DAY:
+        raise ValueError(f"{text!r} must start before it ends, within one day (up to 24:00)")
+    return start, end
+
+
+def weekly(hours: dict[str, list[str]]) -> tuple[tuple[Interval, ...], ...]:
+    week: list[list[Interval]] = [[] for _ in DAYS]
+    for spec, ranges in hours.items():
+        for index in _days(spec):
+            week[index].extend(_interval(text) for text in ranges)
+    for name, intervals in zip(DAYS, week, strict=True):
+        intervals.sort()
+        for (_, end), (start, _) in itertools.pairwise(intervals):
+            if start < end:
+                raise ValueError(f"the hours on {name} overlap")
+    if not any(week):
+        raise ValueError("the calendar is never open")
+    return tuple(tuple(day) for day in week)
+
+
+class Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CalendarDoc(Doc):
+    timezone: str = "UTC"
+    hours: Literal["24x7"] | dict[str, list[str]]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone; write e.g. Europe/London") from None
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: str | dict[str, list[str]]) -> str | dict[str, list[str]]:
+        if isinstance(value, dict):
+            weekly(value)
+        return value
+
+
+class TeamDoc(Doc):
+    kind: Literal["service", "field"]
+    calendar: str = "24x7"
+    manager: str | None = None
+
+
+class CustomFieldDoc(Doc):
+    type: Literal["string", "number", "boolean"]
+    choices: list[str] = []
+
+
+class StampDoc(Doc):
+    name: str | None = None
+    when: str | None = None
+    set: dict[str, str | int | float | bool] = Field(min_length=1)
+
+
+class TriageDoc(Doc):
+    model: Literal["keywords"] = "keywords"
+    min_confidence: float = Field(0.6, ge=0, le=1)
+    signals: list[
+        Literal["sentiment", "intent", "urgency", "product_line", "on_site_required", "language"]
+    ] = ["sentiment", "intent", "urgency", "product_line", "on_site_required", "language"]
+    intents: dict[Name, list[str]] = {}
+    product_lines: dict[Name, list[str]] = {}
+    stamps: list[StampDoc] = []
+
+
+class SlaDoc(Doc):
+    name: Name
+    when: str | None = None
+    calendar: str = "24x7"
+    targets: dict[Literal["first_response", "resolution"], Duration] = Field(min_length=1)
+
+
+class RouteRuleDoc(Doc):
+    name: str | None = None
+    when: str | None = None
+    route: list[str] = Field(min_length=1)
+    skills: dict[str, Level] = {}
+
+
+class SelectionDoc(Doc):
+    model: Literal["least_active"]
+
+
+class RoutingDoc(Doc):
+    teams: list[RouteRuleDoc] = Field(min_length=1)
+    selection: dict[str, SelectionDoc] = {}
+
+
+class HandoffDoc(Doc):
+    from_team: str = Field(alias="from")
+    to: str
+    when: str
+    create: Literal["work_order"] = "work_order"
+    sla: dict[Literal["response", "resolution"], Duration] = {}
+
+
+class PolicyDoc(Doc):
+    policy: Name
+    version: int = Field(ge=1)
+    calendars: dict[Name, CalendarDoc] = {}
+    teams: dict[Name, TeamDoc] = Field(min_length=1)
+    skills: list[Name] = []
+    customer_tiers: list[Name] = Field(["standard"], min_length=1)
+    custom_fields: dict[Name, CustomFieldDoc] = {}
+    triage: TriageDoc = TriageDoc()
+    sla: list[SlaDoc] = Field(min_length=1)
+    routing: RoutingDoc
+    handoffs: list[HandoffDoc] = []

@@ -1,0 +1,142 @@
+"""The composition root: the one place that reads settings and builds adapters.
+
+Nothing happens at import time; `bootstrap()` builds a running application on demand.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from caseloom.adapters.clock import SimulatedClock, SystemClock
+from caseloom.adapters.conditions import ZenConditionEngine
+from caseloom.adapters.db.engine import make_engine, migrate
+from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
+from caseloom.adapters.organisation import read_organisation
+from caseloom.adapters.policy import LoadedPolicy, YamlPolicyLoader
+from caseloom.adapters.triage_keywords import KeywordTriageModel
+from caseloom.config import DEMO_POLICY, Settings
+from caseloom.domain import commands, events
+from caseloom.domain.errors import InvalidInput
+from caseloom.domain.policy import Policy
+from caseloom.service_layer import workforce
+from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
+from caseloom.service_layer.messagebus import Handler, MessageBus
+from caseloom.service_layer.ports import Clock, UnitOfWork
+from caseloom.views.store import ReadStore
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DEMO_POLICY", "Caseloom", "SimulatedClock", "bootstrap", "check_policy", "settings"]
+
+
+def wall_clock() -> Clock:
+    return SystemClock()
+
+
+@dataclass(frozen=True)
+class Caseloom:
+    """A composed application: the bus to change things, the store to read them."""
+
+    bus: MessageBus
+    store: ReadStore
+    policy: Policy
+    clock: Clock
+    settings: dict[str, str]
+
+    def load_organisation(self, path: Path) -> list[commands.Command]:
+        """Register (create or update) everyone in an organisation file; return what was applied."""
+        registrations = read_organisation(path)
+        for command in registrations:
+            self.bus.handle(command)
+        return registrations
+
+
+def settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def check_policy(path: Path) -> LoadedPolicy:
+    """The policy at `path`, or a PolicyError listing every problem with its file and line."""
+    return YamlPolicyLoader(ZenConditionEngine()).load(path)
+
+
+def fresh_sqlite(config: Settings) -> None:
+    """Delete the SQLite database file the settings name, so the next start is empty."""
+    url = make_url(config.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise InvalidInput(f"--fresh only deletes a SQLite file, not {url.render_as_string()}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(url.database + suffix).unlink(missing_ok=True)
+
+
+def migrate_database(config: Settings) -> None:
+    engine = make_engine(config.database_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+
+
+def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Caseloom:
+    """Load and check the policy, migrate the database, store the policy, and wire the bus.
+
+    An invalid policy raises `PolicyError` before anything is touched.
+    """
+    config = config or settings()
+    clock = clock or SystemClock()
+    conditions = ZenConditionEngine()
+    loaded = YamlPolicyLoader(conditions).load(config.policy)
+    engine = make_engine(config.database_url)
+    migrate(engine)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(engine, clock)
+
+    with uow() as unit:
+        unit.policies.register(loaded.policy, loaded.source)
+        unit.commit()
+    bus = MessageBus(uow, *_handlers(loaded.policy, clock, conditions))
+    return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked())
+
+
+def _handlers(
+    policy: Policy, clock: Clock, conditions: ZenConditionEngine
+) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
+    model = KeywordTriageModel()
+
+    def bind(handler: Callable[..., object], **deps: object) -> Handler:
+        return functools.partial(handler, **deps)
+
+    timed = {"policy": policy, "clock": clock}
+    decided = {**timed, "conditions": conditions}
+    command_handlers: dict[type[commands.Command], Handler] = {
+        commands.OpenCase: bind(intake.open_case, **timed),
+        commands.AddMessage: bind(intake.add_message, **timed),
+        commands.AssignCase: bind(routing.assign_case, **timed),
+        commands.StartWork: bind(resolution.start_work, **timed),
+        commands.WaitOnCustomer: bind(resolution.wait_on_customer, **timed),
+        commands.ResolveCase: bind(resolution.resolve_case, **timed),
+        commands.CloseCase: bind(resolution.close_case, **timed),
+        commands.ReopenCase: bind(resolution.reopen_case, **timed),
+        commands.RegisterCustomer: bind(workforce.register_customer, policy=policy),
+        commands.RegisterRep: bind(workforce.register_rep, policy=policy),
+        commands.RegisterTechnician: bind(workforce.register_technician, policy=policy),
+        commands.SetRepPresence: bind(workforce.set_rep_presence),
+        commands.SetTechnicianPresence: bind(workforce.set_technician_presence),
+    }
+    event_handlers: dict[type[events.Event], list[Handler]] = {
+        events.CaseOpened: [bind(triage.triage_case, model=model, **decided)],
+        events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
+        events.SlaStarted: [bind(routing.route_case, **decided)],
+        events.CaseReopened: [bind(routing.route_case, **decided)],
+        events.CaseReleased: [bind(routing.offer_queued_work, **timed)],
+        events.RepBecameAvailable: [bind(routing.offer_queued_work, **timed)],
+    }
+    return command_handlers, event_handlers

@@ -1,0 +1,32 @@
+"""Settings, from CASELOOM_* environment variables or a .env file. Read only by bootstrap."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEMO_POLICY = Path(str(resources.files("caseloom") / "policies" / "demo" / "policy.yaml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASELOOM_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///var/caseloom.db",
+        description="SQLAlchemy URL: a SQLite file (default) or postgresql+psycopg://...",
+    )
+    policy: Path = Field(DEMO_POLICY, description="The policy file to run")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="Larger requests get a 413")
+    log_level: str = "info"
+
+    def masked(self) -> dict[str, str]:
+        """Every setting as text, with secrets hidden, to print at start."""
+        shown = {name: str(value) for name, value in self.model_dump().items()}
+        shown["database_url"] = make_url(self.database_url).render_as_string(hide_password=True)
+        return shown

@@ -1,0 +1,296 @@
+"""The Case aggregate: one customer problem, its lifecycle, and its journey.
+
+Every change goes through a method here that checks the lifecycle, changes the state, appends a
+sealed journey entry and raises an event. Handlers never set fields directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from caseloom.domain import events
+from caseloom.domain.case.lifecycle import OCCUPYING, CaseStatus, check_move
+from caseloom.domain.case.values import (
+    DEFAULT_PRIORITY,
+    MAX_SUBJECT,
+    Attribution,
+    Channel,
+    Message,
+    MessageKind,
+    Severity,
+    case_ref,
+    check_priority,
+    check_text,
+)
+from caseloom.domain.customer import NO_CUSTOMER_FACTS, Contact, Customer
+from caseloom.domain.errors import IllegalTransition
+from caseloom.domain.journey import EMPTY_CHAIN, ChainHead, JourneyEntry, seal
+from caseloom.domain.policy import TRIAGE_FIELDS, Facts
+from caseloom.domain.sla import SlaClock, SlaMetric
+from caseloom.domain.triage import StampOutcome, TriageResult
+
+
+@dataclass(eq=False)
+class Case:
+    number: int
+    channel: Channel
+    subject: str
+    description: str
+    contact: Contact
+    customer_id: str | None
+    opened_at: datetime
+    updated_at: datetime
+    policy_version: int  # the version that opened the case
+    priority: int = DEFAULT_PRIORITY
+    severity: Severity = Severity.MEDIUM
+    product_line: str | None = None
+    team: str | None = None
+    owner: str | None = None
+    status: CaseStatus = CaseStatus.NEW
+    custom: dict[str, object] = field(default_factory=dict)
+    required_skills: dict[str, int] = field(default_factory=dict)
+    route: tuple[str, ...] = ()  # the planned team sequence chosen by routing
+    triage: TriageResult | None = None
+    clocks: dict[SlaMetric, SlaClock] = field(default_factory=dict)
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    head: ChainHead = EMPTY_CHAIN
+    version: int = 0
+    new_journey: list[JourneyEntry] = field(default_factory=list)
+    new_messages: list[Message] = field(default_factory=list)
+    events: list[events.Event] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        number: int,
+        channel: Channel,
+        subject: str,
+        description: str,
+        contact: Contact,
+        customer_id: str | None,
+        custom: Mapping[str, object],
+        by: Attribution,
+    ) -> Case:
+        case = cls(
+            number=number,
+            channel=channel,
+            subject=check_text("the subject", subject, MAX_SUBJECT, required=True),
+            description=check_text("the description", description),
+            contact=contact,
+            customer_id=customer_id,
+            opened_at=by.at,
+            updated_at=by.at,
+            policy_version=by.policy_version,
+            custom=dict(custom),
+        )
+        who = f"for customer {customer_id}" if customer_id else "by a contact with no account"
+        case._record(
+            "intake",
+            by,
+            inputs={"channel": channel, "contact": contact.email, "subject": case.subject},
+            decision={"status": CaseStatus.NEW, "customer": customer_id},
+            reason=f"opened from {channel} {who}",
+        )
+        case.events.append(events.CaseOpened(case.ref))
+        return case
+
+    @property
+    def ref(self) -> str:
+        return case_ref(self.number)
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n\n{self.description}"
+
+    @property
+    def occupying_owner(self) -> str | None:
+        """The rep whose capacity this case takes now, if any."""
+        return self.owner if self.status in OCCUPYING else None
+
+    def facts(
+        self, customer: Customer | None, min_confidence: float, triage: TriageResult | None = None
+    ) -> Facts:
+        """What policy conditions see: the case, its customer, and the trusted triage signals."""
+        result = triage or self.triage
+        signals = result.facts(min_confidence) if result else {}
+        case = {
+            "ref": self.ref,
+            "channel": str(self.channel),
+            "subject": self.subject,
+            "description": self.description,
+            "priority": self.priority,
+            "severity": str(self.severity),
+            "product_line": self.product_line,
+            "team": self.team,
+            "status": str(self.status),
+            **self.custom,
+        }
+        return {
+            "case": case,
+            "customer": customer.facts() if customer else NO_CUSTOMER_FACTS,
+            "triage": {name: signals.get(name) for name in TRIAGE_FIELDS},
+        }
+
+    # -- triage, SLA and routing: the agents' decisions ----------------------------------------
+
+    def apply_triage(
+        self, result: TriageResult, stamps: StampOutcome, min_confidence: float, by: Attribution
+    ) -> None:
+        self._move(CaseStatus.TRIAGED)
+        self.triage = result
+        for name, value in stamps.changes.items():
+            self._stamp(name, value)
+        fired = ", ".join(stamps.fired)
+        self._record(
+            "triage",
+            by,
+            inputs=result.journey_inputs(),
+            decision={
+                "stamps": dict(stamps.changes),
+                "rules": list(stamps.fired),
+                "unknown_below_threshold": list(result.below(min_confidence)),
+            },
+            reason=f"stamped by {fired}" if fired else "no stamp rule matched; defaults kept",
+        )
+        self.events.append(events.CaseTriaged(self.ref))
+
+    def _stamp(self, name: str, value: object) -> None:
+        if name == "severity":
+            self.severity = Severity(str(value))
+        elif name == "priority":
+            self.priority = check_priority(int(str(value)))
+        elif name == "product_line":
+            self.product_line = None if value is None else str(value)
+        else:
+            self.custom[name] = value
+
+    def start_clocks(self, clocks: list[SlaClock], rule: str, by: Attribution) -> None:
+        self.clocks = {clock.metric: clock for clock in clocks}
+        self._record(
+            "sla",
+            by,
+            inputs={"priority": self.priority, "severity": self.severity},
+            decision={
+                "policy": rule,
+                "due": {c.metric: c.due_at.isoformat() for c in clocks},
+                "calendar": clocks[0].calendar if clocks else None,
+            },
+            reason=f"SLA policy {rule} is the first that matches",
+        )
+        self.events.append(events.SlaStarted(self.ref))
+
+    def apply_routing(
+        self,
+        *,
+        team: str,
+        route: tuple[str, ...],
+        skills: Mapping[str, int],
+        owner: str | None,
+        inputs: Mapping[str, object],
+        decision: Mapping[str, object],
+        reason: str,
+        by: Attribution,
+    ) -> None:
+        """Place the case with a team, and with a rep when one was chosen (else queue it)."""
+        previous = self.occupying_owner
+        self._move(CaseStatus.ASSIGNED if owner else CaseStatus.QUEUED)
+        self.team, self.route, self.required_skills = team, route, dict(skills)
+        self.owner = owner
+        self._record("routing", by, inputs=inputs, decision=decision, reason=reason)
+        if previous:
+            self.events.append(events.CaseReleased(self.ref, previous))
+        if owner:
+            self.events.append(events.CaseAssigned(self.ref, owner, team))
+        else:
+            self.events.append(events.CaseQueued(self.ref, team))
+
+    # -- the work, by people ------------------------------------------------------------------
+
+    def start_work(self, by: Attribution) -> None:
+        self._transition(CaseStatus.IN_PROGRESS, "work", by, "work started")
+
+    def wait_on_customer(self, reason: str, by: Attribution) -> None:
+        self._transition(
+            CaseStatus.WAITING_ON_CUSTOMER, "work", by, reason or "waiting on the customer"
+        )
+
+    def resolve(self, resolution: str, by: Attribution) -> None:
+        note = check_text("the resolution", resolution, required=True)
+        owner = self.occupying_owner
+        self._transition(CaseStatus.RESOLVED, "resolution", by, note)
+        self.resolved_at = by.at
+        self._meet(SlaMetric.FIRST_RESPONSE, by.at)
+        self._meet(SlaMetric.RESOLUTION, by.at)
+        if owner:
+            self.events.append(events.CaseReleased(self.ref, owner))
+
+    def close(self, by: Attribution) -> None:
+        self._transition(CaseStatus.CLOSED, "resolution", by, "closed")
+        self.closed_at = by.at
+
+    def reopen(self, reason: str, by: Attribution) -> None:
+        self._transition(CaseStatus.REOPENED, "resolution", by, reason or "reopened")
+        self.owner, self.resolved_at, self.closed_at = None, None, None
+        if SlaMetric.RESOLUTION in self.clocks:
+            self.clocks[SlaMetric.RESOLUTION] = self.clocks[SlaMetric.RESOLUTION].resume()
+        self.events.append(events.CaseReopened(self.ref))
+
+    def add_message(self, kind: MessageKind, body: str, by: Attribution) -> None:
+        """A rep reply answers the customer; a customer reply resumes or reopens the case."""
+        text = check_text("the message", body, required=True)
+        if self.status is CaseStatus.CLOSED and kind is not MessageKind.CUSTOMER_REPLY:
+            raise IllegalTransition(f"case {self.ref} is closed; only a customer reply reopens it")
+        self.new_messages.append(Message(kind, by.actor, text, by.at))
+        self._record(
+            "message",
+            by,
+            inputs={"kind": kind, "characters": len(text)},
+            decision={},
+            reason=f"{kind.replace('_', ' ')} added",
+        )
+        if kind is MessageKind.REP_REPLY:
+            self._meet(SlaMetric.FIRST_RESPONSE, by.at)
+        elif kind is MessageKind.CUSTOMER_REPLY:
+            self._on_customer_reply(by)
+
+    def _on_customer_reply(self, by: Attribution) -> None:
+        if self.status is CaseStatus.WAITING_ON_CUSTOMER:
+            self._transition(CaseStatus.IN_PROGRESS, "work", by, "the customer replied")
+        elif self.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            self.reopen("the customer replied after resolution", by)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _meet(self, metric: SlaMetric, at: datetime) -> None:
+        if metric in self.clocks:
+            self.clocks[metric] = self.clocks[metric].meet(at)
+
+    def _move(self, to: CaseStatus) -> None:
+        check_move(self.ref, self.status, to)
+        self.status = to
+
+    def _transition(self, to: CaseStatus, step: str, by: Attribution, reason: str) -> None:
+        before = self.status
+        self._move(to)
+        self._record(step, by, inputs={"from": before}, decision={"status": to}, reason=reason)
+
+    def _record(
+        self,
+        step: str,
+        by: Attribution,
+        *,
+        inputs: Mapping[str, object],
+        decision: Mapping[str, object],
+        reason: str,
+    ) -> None:
+        draft = JourneyEntry(
+            self.ref, 0, step, by.actor, inputs, decision, reason, by.policy_version, by.at
+        )
+        entry = seal(self.head, draft)
+        self.new_journey.append(entry)
+        self.head = ChainHead(entry.seq, entry.hash)
+        self.updated_at = by.at

@@ -1,0 +1,46 @@
+"""The case lifecycle: every status, and the only moves allowed between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from caseloom.domain.errors import IllegalTransition
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+S = CaseStatus
+TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
+    S.NEW: frozenset({S.TRIAGED}),
+    S.TRIAGED: frozenset({S.QUEUED, S.ASSIGNED}),
+    S.QUEUED: frozenset({S.ASSIGNED}),
+    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.QUEUED, S.ASSIGNED, S.RESOLVED}),
+    S.IN_PROGRESS: frozenset({S.WAITING_ON_CUSTOMER, S.RESOLVED, S.QUEUED, S.ASSIGNED}),
+    S.WAITING_ON_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.QUEUED, S.ASSIGNED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
+    S.CLOSED: frozenset({S.REOPENED}),
+    S.REOPENED: frozenset({S.QUEUED, S.ASSIGNED}),
+}
+
+# While a rep owns a case in one of these, it takes one unit of the rep's capacity.
+OCCUPYING = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER})
+
+
+def check_move(ref: str, current: CaseStatus, to: CaseStatus) -> None:
+    allowed = TRANSITIONS[current]
+    if to not in allowed:
+        options = ", ".join(sorted(allowed))
+        raise IllegalTransition(
+            f"case {ref} cannot go from {current} to {to}; from {current} it can go to: {options}"
+        )

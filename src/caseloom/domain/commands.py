@@ -1,0 +1,124 @@
+"""Commands: requests to change something, named in the imperative. Exactly one handler each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from caseloom.domain.case import Channel, MessageKind
+from caseloom.domain.customer import Location
+from caseloom.domain.workforce import Certification, Presence
+
+
+class Command:
+    """Base class of every command."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase(Command):
+    channel: Channel
+    subject: str
+    description: str
+    contact_name: str
+    contact_email: str
+    customer_id: str | None = None
+    custom: Mapping[str, object] = field(default_factory=dict)
+    actor: str = "api"
+    idempotency_key: str | None = None
+    request_digest: str = ""  # fingerprint of the request, to detect a reused key
+
+
+@dataclass(frozen=True, slots=True)
+class AddMessage(Command):
+    ref: str
+    kind: MessageKind
+    author: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssignCase(Command):
+    ref: str
+    rep_id: str
+    actor: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StartWork(Command):
+    ref: str
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaitOnCustomer(Command):
+    ref: str
+    actor: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveCase(Command):
+    ref: str
+    actor: str
+    resolution: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseCase(Command):
+    ref: str
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReopenCase(Command):
+    ref: str
+    actor: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCustomer(Command):
+    id: str
+    name: str
+    tier: str
+    account: str
+    location: Location | None = None
+    contacts: tuple[tuple[str, str], ...] = ()  # (name, email)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRep(Command):
+    id: str
+    name: str
+    email: str
+    teams: tuple[str, ...]
+    skills: Mapping[str, int]
+    capacity: int
+    languages: tuple[str, ...] = ("en",)
+    presence: Presence = Presence.OFFLINE
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterTechnician(Command):
+    id: str
+    name: str
+    email: str
+    team: str
+    skills: Mapping[str, int]
+    certifications: tuple[Certification, ...] = ()
+    equipment: tuple[str, ...] = ()
+    home_base: Location | None = None
+    presence: Presence = Presence.OFFLINE
+
+
+@dataclass(frozen=True, slots=True)
+class SetRepPresence(Command):
+    rep_id: str
+    presence: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class SetTechnicianPresence(Command):
+    technician_id: str
+    presence: Presence

@@ -1,0 +1,167 @@
+"""The policy as immutable spec objects, parsed at the edge from what operations staff write.
+
+Conditions stay text here (`Condition.source`); a `ConditionEngine` port compiles and evaluates
+them. Each rule knows where it came from (`origin`, e.g. "policy.yaml:42") so every journey entry
+can name the rule that decided it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from caseloom.domain.errors import InvalidInput
+from caseloom.domain.sla import BusinessCalendar, SlaMetric
+from caseloom.domain.workforce import Team
+
+Facts = Mapping[str, Mapping[str, object]]  # {"case": {...}, "customer": {...}, "triage": {...}}
+Matcher = Callable[["Condition", Facts], bool]
+
+# Every field a condition may name. Custom case fields declared in a policy are added to "case".
+CASE_FIELDS = (
+    "ref",
+    "channel",
+    "subject",
+    "description",
+    "priority",
+    "severity",
+    "product_line",
+    "team",
+    "status",
+)
+CUSTOMER_FIELDS = ("id", "name", "tier", "account", "city", "country")
+TRIAGE_FIELDS = (
+    "sentiment",
+    "sentiment_score",
+    "intent",
+    "urgency",
+    "product_line",
+    "on_site_required",
+    "language",
+)
+STAMPABLE_FIELDS = ("severity", "priority", "product_line")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    source: str  # e.g. 'case.severity == "high" and triage.on_site_required'
+    origin: str  # where it was written, e.g. "policy.yaml:42"
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+
+
+_PYTHON_TYPES: Mapping[FieldType, tuple[type, ...]] = {
+    FieldType.STRING: (str,),
+    FieldType.NUMBER: (int, float),
+    FieldType.BOOLEAN: (bool,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    name: str
+    type: FieldType
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: object) -> None:
+        if value is None:
+            return
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, _PYTHON_TYPES[self.type]) or (is_bool and self.type != "boolean"):
+            raise InvalidInput(f"custom field {self.name} must be a {self.type}, not {value!r}")
+        if self.choices and value not in self.choices:
+            raise InvalidInput(
+                f"custom field {self.name} must be one of {', '.join(self.choices)}, not {value!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class StampRule:
+    label: str  # its name, or its place: "triage.stamps[1]"
+    when: Condition | None
+    set: Mapping[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class TriageSpec:
+    model: str
+    min_confidence: float
+    signals: tuple[str, ...]
+    intents: Mapping[str, tuple[str, ...]]  # intent -> keywords that indicate it
+    product_lines: Mapping[str, tuple[str, ...]]  # product line -> keywords
+    stamps: tuple[StampRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlaPolicy:
+    name: str
+    when: Condition | None  # None matches every case
+    calendar: str
+    targets: Mapping[SlaMetric, timedelta]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRule:
+    label: str
+    when: Condition | None
+    route: tuple[str, ...]  # one team, or a planned handoff sequence (service, then field)
+    skills: Mapping[str, int] = field(default_factory=dict)  # required, with minimum levels
+
+
+class SelectionModel(StrEnum):
+    LEAST_ACTIVE = "least_active"
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    from_team: str
+    to_team: str
+    when: Condition
+    create: str  # what the handoff creates, e.g. "work_order"
+    targets: Mapping[SlaMetric, timedelta]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    version: int
+    digest: str  # sha256 of the source files, so a stored version cannot silently change
+    calendars: Mapping[str, BusinessCalendar]
+    teams: Mapping[str, Team]
+    skills: frozenset[str]
+    customer_tiers: tuple[str, ...]
+    custom_fields: Mapping[str, CustomField]
+    triage: TriageSpec
+    sla: tuple[SlaPolicy, ...]
+    routing: tuple[RoutingRule, ...]
+    selection: Mapping[str, SelectionModel]
+    handoffs: tuple[Handoff, ...]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def check_custom(self, values: Mapping[str, object]) -> dict[str, object]:
+        """`values` if every custom field is declared and of its declared type."""
+        for name, value in values.items():
+            spec = self.custom_fields.get(name)
+            if spec is None:
+                known = ", ".join(sorted(self.custom_fields)) or "none are declared"
+                raise InvalidInput(f"custom field {name!r} is not declared in the policy ({known})")
+            spec.check(value)
+        return dict(values)
+
+    def selection_for(self, team: str) -> SelectionModel:
+        return self.selection.get(team, SelectionModel.LEAST_ACTIVE)
+
+    def sla_for(self, facts: Facts, matches: Matcher) -> SlaPolicy:
+        return next(p for p in self.sla if p.when is None or matches(p.when, facts))
+
+    def route_for(self, facts: Facts, matches: Matcher) -> RoutingRule:
+        return next(r for r in self.routing if r.when is None or matches(r.when, facts))

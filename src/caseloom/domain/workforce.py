@@ -1,0 +1,157 @@
+"""The people who do the work: reps at the desk, technicians in the field, and their teams."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from caseloom.domain.customer import Location
+from caseloom.domain.errors import InvalidInput, NotEligible
+from caseloom.domain.events import Event, RepBecameAvailable
+
+MIN_SKILL_LEVEL = 1
+MAX_SKILL_LEVEL = 10
+
+
+class Presence(StrEnum):
+    AVAILABLE = "available"
+    BUSY = "busy"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+class TeamKind(StrEnum):
+    SERVICE = "service"
+    FIELD = "field"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    kind: TeamKind
+    calendar: str
+    manager: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Certification:
+    name: str
+    valid_from: date
+    valid_until: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+def check_skills(skills: Mapping[str, int], owner: str) -> None:
+    for name, level in skills.items():
+        if not MIN_SKILL_LEVEL <= level <= MAX_SKILL_LEVEL:
+            raise InvalidInput(
+                f"{owner}: skill {name} has level {level}; "
+                f"levels run from {MIN_SKILL_LEVEL} to {MAX_SKILL_LEVEL}"
+            )
+
+
+def missing_skills(has: Mapping[str, int], needs: Mapping[str, int]) -> list[str]:
+    """Each unmet requirement as a sentence, e.g. 'missing skill gas-safe (needs 3, has 1)'."""
+    return [
+        f"missing skill {skill} (needs {level}, has {has.get(skill, 0)})"
+        for skill, level in sorted(needs.items())
+        if has.get(skill, 0) < level
+    ]
+
+
+@dataclass(eq=False)
+class Rep:
+    """A service-desk rep. `load` counts the cases the rep owns that occupy capacity."""
+
+    id: str
+    name: str
+    email: str
+    teams: tuple[str, ...]
+    skills: Mapping[str, int]
+    capacity: int
+    languages: tuple[str, ...] = ("en",)
+    presence: Presence = Presence.OFFLINE
+    load: int = 0
+    last_assigned_at: datetime | None = None
+    version: int = 0
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        check_skills(self.skills, f"rep {self.id}")
+        if self.capacity < 1:
+            raise InvalidInput(f"rep {self.id}: capacity must be at least 1, not {self.capacity}")
+        if not self.teams:
+            raise InvalidInput(f"rep {self.id}: a rep belongs to at least one team")
+
+    def set_presence(self, presence: Presence) -> None:
+        became_available = presence is Presence.AVAILABLE and self.presence is not presence
+        self.presence = presence
+        if became_available:
+            self.events.append(RepBecameAvailable(self.id))
+
+    def update_profile(self, other: Rep) -> None:
+        """Take name, contact, teams, skills, capacity and languages from `other`; keep the load."""
+        self.name, self.email, self.teams = other.name, other.email, other.teams
+        self.skills, self.capacity, self.languages = other.skills, other.capacity, other.languages
+
+    @property
+    def spare_capacity(self) -> int:
+        return self.capacity - self.load
+
+    def unavailability(self) -> str | None:
+        """Why the rep cannot take new work right now, or None if they can."""
+        if self.presence is not Presence.AVAILABLE:
+            return f"not available ({self.presence})"
+        if self.spare_capacity <= 0:
+            return f"at capacity ({self.load} of {self.capacity} units)"
+        return None
+
+    def take(self, case_ref: str, now: datetime) -> None:
+        if self.spare_capacity <= 0:
+            raise NotEligible(
+                f"rep {self.id} cannot take {case_ref}: "
+                f"at capacity ({self.load} of {self.capacity} units)"
+            )
+        if self.presence is Presence.OFFLINE:
+            raise NotEligible(f"rep {self.id} cannot take {case_ref}: offline")
+        self.load += 1
+        self.last_assigned_at = now
+
+    def release(self) -> None:
+        self.load = max(0, self.load - 1)
+
+
+@dataclass(eq=False)
+class Technician:
+    """A field technician: a resource with a home base, certifications and equipment."""
+
+    id: str
+    name: str
+    email: str
+    team: str
+    skills: Mapping[str, int]
+    certifications: tuple[Certification, ...] = ()
+    equipment: tuple[str, ...] = ()
+    home_base: Location | None = None
+    presence: Presence = Presence.OFFLINE
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        check_skills(self.skills, f"technician {self.id}")
+
+    def update_profile(self, other: Technician) -> None:
+        self.name, self.email, self.team, self.skills = (
+            other.name,
+            other.email,
+            other.team,
+            other.skills,
+        )
+        self.certifications, self.equipment = other.certifications, other.equipment
+        self.home_base, self.presence = other.home_base, other.presence
+
+    def certified_on(self, name: str, day: date) -> bool:
+        return any(c.name == name and c.valid_on(day) for c in self.certifications)

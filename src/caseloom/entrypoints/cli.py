@@ -1,0 +1,220 @@
+"""The `caseloom` command."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from caseloom import bootstrap
+from caseloom.domain.commands import RegisterCustomer
+from caseloom.domain.errors import CaseloomError, PolicyError
+from caseloom.entrypoints import demo as demo_day
+from caseloom.entrypoints.api import create_app
+from caseloom.views import journey as journey_views
+from caseloom.views import reports
+
+app = typer.Typer(
+    help="Caseloom: case orchestration for customer service and field service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+policy_app = typer.Typer(help="Check policies.", no_args_is_help=True)
+audit_app = typer.Typer(help="Verify the journey audit trail.", no_args_is_help=True)
+org_app = typer.Typer(help="Load customers, reps and technicians.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+app.add_typer(org_app, name="org")
+console = Console()
+errors = Console(stderr=True)
+
+DatabaseUrl = Annotated[str | None, typer.Option(help="Overrides CASELOOM_DATABASE_URL")]
+PolicyFile = Annotated[Path | None, typer.Option(help="Overrides CASELOOM_POLICY")]
+
+
+def main() -> None:
+    app()
+
+
+def _start(database_url: str | None, policy: Path | None, **more: object) -> bootstrap.Caseloom:
+    config = bootstrap.settings(database_url=database_url, policy=policy, **more)
+    try:
+        return bootstrap.bootstrap(config)
+    except PolicyError as error:
+        _policy_problems(config.policy, error)
+        raise typer.Exit(2) from None
+    except CaseloomError as error:
+        errors.print(f"[red]cannot start:[/] {error}")
+        raise typer.Exit(2) from None
+
+
+def _policy_problems(path: Path, error: PolicyError) -> None:
+    errors.print(
+        f"[red]{path} is refused[/]: {len(error.problems)} problem(s); nothing was applied"
+    )
+    for problem in error.problems:
+        errors.print(
+            f"  {problem.file}:{problem.line}: [bold]{problem.where}[/]: {problem.reason}",
+            highlight=False,
+            markup=True,
+        )
+
+
+@app.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Bring the database schema up to date (also done on every start)."""
+    config = bootstrap.settings(database_url=database_url)
+    bootstrap.migrate_database(config)
+    console.print(f"migrated {config.masked()['database_url']}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides CASELOOM_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides CASELOOM_PORT")] = None,
+    database_url: DatabaseUrl = None,
+    policy: PolicyFile = None,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs). Refuses to start on an invalid policy."""
+    caseloom = _start(database_url, policy, host=host, port=port)
+    for name, value in caseloom.settings.items():
+        console.print(f"  {name} = {value}", highlight=False)
+    console.print(
+        f"policy {caseloom.policy.ref}; API docs at http://{caseloom.settings['host']}:{caseloom.settings['port']}/docs"
+    )
+    api = create_app(caseloom, int(caseloom.settings["max_request_bytes"]))
+    uvicorn.run(
+        api,
+        host=caseloom.settings["host"],
+        port=int(caseloom.settings["port"]),
+        log_level=caseloom.settings["log_level"],
+    )
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file")]) -> None:
+    """Check a policy; print every problem with file, line and reason. Exit 1 if any."""
+    try:
+        loaded = bootstrap.check_policy(file)
+    except PolicyError as error:
+        _policy_problems(file, error)
+        raise typer.Exit(1) from None
+    policy = loaded.policy
+    console.print(
+        f"[green]{file} is valid[/]: {policy.ref}, {len(policy.teams)} teams, "
+        f"{len(policy.triage.stamps)} stamps, {len(policy.sla)} SLA policies, "
+        f"{len(policy.routing)} routing rules, {len(policy.handoffs)} handoffs"
+    )
+
+
+@audit_app.command("verify")
+def audit_verify(
+    case: Annotated[
+        str | None, typer.Option("--case", help="Only this case, e.g. CS-000042")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    policy: PolicyFile = None,
+) -> None:
+    """Recompute every journey's hash chain; exit 1 naming the first broken entry of each case."""
+    caseloom = _start(database_url, policy)
+    try:
+        checked, breaks = journey_views.verify(caseloom.store, case)
+    except CaseloomError as error:
+        errors.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    for broken in breaks:
+        errors.print(f"[red]broken:[/] {broken}", highlight=False)
+    if breaks:
+        errors.print(f"{len(breaks)} of {checked} journeys are broken")
+        raise typer.Exit(1)
+    console.print(f"[green]{checked} journeys verified[/]: every hash chain is intact")
+
+
+@org_app.command("load")
+def org_load(
+    file: Annotated[Path, typer.Argument(help="An organisation YAML file")],
+    database_url: DatabaseUrl = None,
+    policy: PolicyFile = None,
+) -> None:
+    """Create or update the customers, reps and technicians in FILE."""
+    caseloom = _start(database_url, policy)
+    try:
+        applied = caseloom.load_organisation(file)
+    except CaseloomError as error:
+        errors.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"applied {len(applied)} records from {file}")
+
+
+@app.command()
+def demo(
+    cases: Annotated[int, typer.Option(min=1, max=100_000, help="How many cases arrive")] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed replays the same day")] = 7,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty SQLite database")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the demo organisation through a simulated working day and summarise it."""
+    logging.basicConfig(level=logging.WARNING)
+    config = bootstrap.settings(database_url=database_url, policy=bootstrap.DEMO_POLICY)
+    if fresh:
+        bootstrap.fresh_sqlite(config)
+    clock = bootstrap.SimulatedClock(demo_day.simulated_start(bootstrap.wall_clock().now()))
+    caseloom = bootstrap.bootstrap(config, clock=clock)
+    registrations = caseloom.load_organisation(demo_day.DEMO_DIR / "organisation.yaml")
+    contacts = [c for r in registrations if isinstance(r, RegisterCustomer) for c in r.contacts]
+    day = demo_day.DemoDay(caseloom, clock, demo_day.Texts.load(), seed)
+    report = day.run(cases, contacts)
+    _print_demo(caseloom, report)
+
+
+def _print_demo(caseloom: bootstrap.Caseloom, report: demo_day.DemoReport) -> None:
+    summary = reports.summary(caseloom.store, caseloom.clock.now())
+    console.rule(f"Northwind Utilities: a simulated day ({caseloom.policy.ref})")
+    console.print(
+        f"{report.opened} cases opened between {report.started:%H:%M} and "
+        f"{report.ended:%H:%M} UTC; {report.commands} commands in {report.seconds:.1f} s "
+        f"({report.opened / max(report.seconds, 1e-9):.0f} cases/s)"
+    )
+    grid = Table.grid(padding=(0, 4))
+    grid.add_row(
+        *(
+            _counts(title, counts)
+            for title, counts in (
+                ("team", summary.by_team),
+                ("status", summary.by_status),
+                ("SLA", summary.by_sla),
+            )
+        )
+    )
+    console.print(grid)
+    if report.refused:
+        console.print(
+            f"[yellow]{len(report.refused)} commands were refused[/], e.g. {report.refused[0]}"
+        )
+    shown = report.reopened[0] if report.reopened else None
+    if shown:
+        _print_journey(caseloom, shown)
+    checked, breaks = journey_views.verify(caseloom.store)
+    colour = "red" if breaks else "green"
+    console.print(f"[{colour}]audit: {checked} journeys verified, {len(breaks)} broken[/]")
+
+
+def _counts(title: str, counts: dict[str, int]) -> Table:
+    table = Table(title=f"cases by {title}", show_header=False, title_justify="left")
+    for key, value in sorted(counts.items(), key=lambda kv: -kv[1]):
+        table.add_row(key, str(value))
+    return table
+
+
+def _print_journey(caseloom: bootstrap.Caseloom, ref: str) -> None:
+    table = Table(title=f"the journey of {ref}", title_justify="left")
+    for column in ("#", "time", "step", "by", "decision and reason"):
+        table.add_column(column)
+    for entry in journey_views.case_journey(caseloom.store, ref):
+        table.add_row(str(entry.seq), f"{entry.at:%H:%M}", entry.step, entry.actor, entry.reason)
+    console.print(table)

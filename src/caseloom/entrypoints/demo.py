@@ -1,0 +1,258 @@
+"""`caseloom demo`: a simulated working day at Northwind Utilities, run through the real flow.
+
+Cases arrive with a morning and an afternoon peak; reps start work, reply, wait on customers,
+resolve and close; some customers reply after resolution and reopen. Every step is a command on
+the message bus with a simulated clock, so the journeys, SLA clocks and queues are the real thing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel
+
+from caseloom.bootstrap import Caseloom, SimulatedClock
+from caseloom.domain import commands
+from caseloom.domain.case import Channel, MessageKind
+from caseloom.domain.errors import CaseloomError
+from caseloom.domain.workforce import Presence
+from caseloom.views import cases as case_views
+
+DEMO_DIR = Path(str(resources.files("caseloom") / "policies" / "demo"))
+DAY = timedelta(hours=9)
+LONDON = ZoneInfo("Europe/London")
+OPENING = dtime(8, 0)
+FILLS = {
+    "time": ["8am", "9:15", "half seven this morning", "lunchtime", "10 o'clock"],
+    "day": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
+    "month": ["September", "October", "November"],
+    "amount": ["£42.50", "£61.20", "£38.99", "£120.00", "£74.15"],
+    "device": ["laptop", "smart TV", "phone", "card machine", "tablet"],
+}
+CHANNELS = [(Channel.EMAIL, 55), (Channel.PORTAL, 30), (Channel.PHONE, 10), (Channel.API, 5)]
+STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes", "Robin Lee"]
+
+
+class _Text(BaseModel):
+    subject: str
+    body: str
+
+
+class _Replies(BaseModel):
+    waiting: list[str]
+    reopen: list[str]
+
+
+class Texts(BaseModel):
+    openings: list[_Text]
+    customer_replies: _Replies
+    rep_replies: list[str]
+    resolutions: list[str]
+
+    @classmethod
+    def load(cls, path: Path = DEMO_DIR / "cases.yaml") -> Texts:
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@dataclass
+class DemoReport:
+    opened: int
+    started: datetime
+    ended: datetime
+    seconds: float
+    commands: int
+    refused: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+
+
+@dataclass(order=True)
+class _Step:
+    at: datetime
+    order: int
+    action: Callable[[], None] = field(compare=False)
+
+
+class DemoDay:
+    def __init__(self, app: Caseloom, clock: SimulatedClock, texts: Texts, seed: int) -> None:
+        self.app, self.clock, self.texts = app, clock, texts
+        self.rng = random.Random(seed)
+        self.start = clock.now()
+        self.stop = self.start + DAY + timedelta(hours=2)
+        self._steps: list[_Step] = []
+        self._order = itertools.count()
+        self._working: set[str] = set()
+        self._reopened: set[str] = set()
+        self.report = DemoReport(0, self.start, self.start, 0.0, 0)
+        self._contacts: list[tuple[str, str]] = []
+
+    def run(self, cases: int, contacts: list[tuple[str, str]]) -> DemoReport:
+        self._contacts = contacts
+        began = time.perf_counter()
+        for _ in range(cases):
+            self._at(self.start + self._arrival(), self._open)
+        self._at(
+            self.start + timedelta(hours=2), lambda: self._presence("rep-farah", Presence.AVAILABLE)
+        )
+        self._at(self.start + timedelta(hours=4), lambda: self._presence("rep-ben", Presence.AWAY))
+        self._at(
+            self.start + timedelta(hours=5), lambda: self._presence("rep-ben", Presence.AVAILABLE)
+        )
+        while self._steps and self._steps[0].at <= self.stop:
+            step = heapq.heappop(self._steps)
+            self.clock.advance_to(step.at)
+            step.action()
+        self.report.ended = self.clock.now()
+        self.report.seconds = time.perf_counter() - began
+        self.report.reopened = sorted(self._reopened)
+        return self.report
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def _at(self, at: datetime, action: Callable[[], None]) -> None:
+        heapq.heappush(self._steps, _Step(at, next(self._order), action))
+
+    def _later(self, low: int, high: int, action: Callable[[], None]) -> None:
+        self._at(self.clock.now() + timedelta(minutes=self.rng.uniform(low, high)), action)
+
+    def _arrival(self) -> timedelta:
+        roll = self.rng.random()
+        hours = (
+            self.rng.gauss(1.5, 0.7)
+            if roll < 0.45
+            else self.rng.gauss(5.5, 1.0)
+            if roll < 0.8
+            else self.rng.uniform(0, 9)
+        )
+        return timedelta(hours=min(max(hours, 0.0), 9.0))
+
+    def _send(self, command: commands.Command) -> object:
+        self.report.commands += 1
+        try:
+            return self.app.bus.handle(command)
+        except CaseloomError as error:
+            self.report.refused.append(f"{type(command).__name__}: {error}")
+            return None
+
+    # -- the day ------------------------------------------------------------------------------
+
+    def _fill(self, text: str) -> str:
+        return text.format(**{k: self.rng.choice(v) for k, v in FILLS.items()})
+
+    def _open(self) -> None:
+        opening = self.rng.choice(self.texts.openings)
+        if self.rng.random() < 0.75 and self._contacts:
+            name, email = self.rng.choice(self._contacts)
+        else:
+            name = self.rng.choice(STRANGERS)
+            email = f"{name.lower().replace(' ', '.')}{self.rng.randint(1, 99)}@example.com"
+        channel = self.rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
+        custom = {"vulnerable_customer": True} if "elderly" in opening.body else {}
+        ref = self._send(
+            commands.OpenCase(
+                channel,
+                self._fill(opening.subject),
+                self._fill(opening.body),
+                name,
+                email,
+                custom=custom,
+                actor=f"{channel}-intake",
+            )
+        )
+        if ref:
+            self.report.opened += 1
+        self._pick_up_assigned()
+
+    def _presence(self, rep_id: str, presence: Presence) -> None:
+        self._send(commands.SetRepPresence(rep_id, presence))
+        self._pick_up_assigned()
+
+    def _pick_up_assigned(self) -> None:
+        """Reps notice newly assigned cases and plan their work on them."""
+        cursor = None
+        while True:
+            where = case_views.CaseFilter(status="assigned")
+            page = case_views.list_cases(self.app.store, where, self.clock.now(), 200, cursor)
+            for case in page.items:
+                if case.ref not in self._working and case.owner:
+                    self._working.add(case.ref)
+                    self._later(3, 25, self._work(case.ref, case.owner))
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def _work(self, ref: str, owner: str) -> Callable[[], None]:
+        rep = f"rep:{owner}"
+
+        def start() -> None:
+            self._send(commands.StartWork(ref, rep))
+            self._later(5, 30, reply)
+
+        def reply() -> None:
+            self._send(
+                commands.AddMessage(
+                    ref, MessageKind.REP_REPLY, rep, self.rng.choice(self.texts.rep_replies)
+                )
+            )
+            if self.rng.random() < 0.3:
+                self._send(commands.WaitOnCustomer(ref, rep, "asked the customer for details"))
+                self._later(20, 150, customer_answers)
+            else:
+                self._later(15, 120, resolve)
+
+        def customer_answers() -> None:
+            self._send(
+                commands.AddMessage(
+                    ref,
+                    MessageKind.CUSTOMER_REPLY,
+                    "customer",
+                    self.rng.choice(self.texts.customer_replies.waiting),
+                )
+            )
+            self._later(10, 60, resolve)
+
+        def resolve() -> None:
+            self._send(commands.ResolveCase(ref, rep, self.rng.choice(self.texts.resolutions)))
+            self._pick_up_assigned()
+            if ref not in self._reopened and self.rng.random() < 0.08:
+                self._later(30, 240, reopen)
+            elif self.rng.random() < 0.7:
+                self._later(30, 180, close)
+
+        def close() -> None:
+            self._send(commands.CloseCase(ref, "agent:resolution"))
+
+        def reopen() -> None:
+            self._reopened.add(ref)
+            self._working.discard(ref)
+            self._send(
+                commands.AddMessage(
+                    ref,
+                    MessageKind.CUSTOMER_REPLY,
+                    "customer",
+                    self.rng.choice(self.texts.customer_replies.reopen),
+                )
+            )
+            self._pick_up_assigned()
+
+        return start
+
+
+def simulated_start(now: datetime) -> datetime:
+    """08:00 in London on the latest weekday whose simulated day is over by `now`."""
+    day = now.astimezone(LONDON).date()
+    while True:
+        start = datetime.combine(day, OPENING, tzinfo=LONDON)
+        if start.weekday() < 5 and start + DAY + timedelta(hours=2) <= now:
+            return start.astimezone(UTC)
+        day -= timedelta(days=1)

@@ -1,0 +1,1 @@
+"""Use cases: the message bus, the ports it needs, and each agent's handlers."""

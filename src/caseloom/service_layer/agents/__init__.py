@@ -1,0 +1,1 @@
+"""One module per agent: the automated owners of each step of the workflow."""

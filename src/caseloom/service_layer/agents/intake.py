@@ -1,0 +1,61 @@
+"""The Intake agent: opens cases from any channel and adds messages to them."""
+
+from __future__ import annotations
+
+from caseloom.domain.case import Attribution, Case
+from caseloom.domain.commands import AddMessage, OpenCase
+from caseloom.domain.customer import Contact
+from caseloom.domain.errors import IdempotencyConflict, InvalidInput
+from caseloom.domain.policy import Policy
+from caseloom.service_layer.ports import Clock, UnitOfWork
+
+
+def open_case(cmd: OpenCase, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> str:
+    """Open a case and return its reference; a repeated idempotency key returns the first case."""
+    with uow:
+        if cmd.idempotency_key:
+            prior = uow.cases.by_idempotency_key(cmd.idempotency_key)
+            if prior:
+                return _replay(cmd, *prior)
+        contact = Contact(cmd.contact_name.strip(), cmd.contact_email)
+        customer_id = _customer_of(cmd, contact, uow)
+        case = Case.open(
+            number=uow.cases.next_number(),
+            channel=cmd.channel,
+            subject=cmd.subject,
+            description=cmd.description,
+            contact=contact,
+            customer_id=customer_id,
+            custom=policy.check_custom(cmd.custom),
+            by=Attribution(cmd.actor, clock.now(), policy.version),
+        )
+        key = (cmd.idempotency_key, cmd.request_digest) if cmd.idempotency_key else None
+        uow.cases.add(case, idempotency=key)
+        uow.commit()
+        return case.ref
+
+
+def _replay(cmd: OpenCase, ref: str, digest: str) -> str:
+    if digest != cmd.request_digest:
+        raise IdempotencyConflict(
+            f"Idempotency-Key {cmd.idempotency_key!r} was already used for a different request "
+            f"(it created {ref}); use a new key for a new case"
+        )
+    return ref
+
+
+def _customer_of(cmd: OpenCase, contact: Contact, uow: UnitOfWork) -> str | None:
+    if cmd.customer_id is None:
+        customer = uow.customers.by_contact(contact.email)
+        return customer.id if customer else None
+    if uow.customers.find(cmd.customer_id) is None:
+        raise InvalidInput(f"there is no customer {cmd.customer_id!r}")
+    return cmd.customer_id
+
+
+def add_message(cmd: AddMessage, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> None:
+    """Add a reply or note; a customer reply resumes a waiting case or reopens a resolved one."""
+    with uow:
+        case = uow.cases.get(cmd.ref)
+        case.add_message(cmd.kind, cmd.body, Attribution(cmd.author, clock.now(), policy.version))
+        uow.commit()

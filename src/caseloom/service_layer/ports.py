@@ -1,0 +1,118 @@
+"""What the service layer needs from the outside world.
+
+Adapters implement these ports; `tests/fakes.py` has an in-memory fake of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from caseloom.domain.case import Case
+from caseloom.domain.customer import Customer
+from caseloom.domain.events import Event
+from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
+from caseloom.domain.triage import TriageResult
+from caseloom.domain.workforce import Rep, Technician
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class ConditionEngine(Protocol):
+    def matches(self, condition: Condition, facts: Facts) -> bool:
+        """Whether `condition` holds for `facts`; a comparison with a missing value is false."""
+        ...
+
+
+class TriageModel(Protocol):
+    def classify(self, text: str, spec: TriageSpec) -> TriageResult: ...
+
+
+class CaseRepository(Protocol):
+    def next_number(self) -> int: ...
+
+    def add(self, case: Case, idempotency: tuple[str, str] | None = None) -> None:
+        """Store a new case; `idempotency` is (key, request digest) when the caller gave a key."""
+        ...
+
+    def get(self, ref: str) -> Case: ...
+
+    def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
+        """(case ref, request digest) stored under `key`, if any."""
+        ...
+
+    def queued(self, teams: Sequence[str], limit: int) -> list[Case]:
+        """Queued cases of `teams` in queue order (priority, then age)."""
+        ...
+
+
+class RepRepository(Protocol):
+    def add(self, rep: Rep) -> None: ...
+
+    def get(self, rep_id: str) -> Rep: ...
+
+    def find(self, rep_id: str) -> Rep | None: ...
+
+    def in_team(self, team: str) -> list[Rep]: ...
+
+
+class TechnicianRepository(Protocol):
+    def add(self, technician: Technician) -> None: ...
+
+    def get(self, technician_id: str) -> Technician: ...
+
+    def find(self, technician_id: str) -> Technician | None: ...
+
+
+class CustomerRepository(Protocol):
+    def add(self, customer: Customer) -> None: ...
+
+    def find(self, customer_id: str) -> Customer | None: ...
+
+    def by_contact(self, email: str) -> Customer | None: ...
+
+
+class PolicyRepository(Protocol):
+    def register(self, policy: Policy, source: str) -> None:
+        """Store `policy` once; refuse a stored name and version whose content differs."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def reps(self) -> RepRepository: ...
+
+    @property
+    def technicians(self) -> TechnicianRepository: ...
+
+    @property
+    def customers(self) -> CustomerRepository: ...
+
+    @property
+    def policies(self) -> PolicyRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def collect_new_events(self) -> Iterator[Event]:
+        """Events raised by aggregates in committed transactions, oldest first."""
+        ...

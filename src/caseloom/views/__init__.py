@@ -1,0 +1,1 @@
+"""The read side: cases, queues, journeys and reports straight from SQL. Nothing here mutates."""
