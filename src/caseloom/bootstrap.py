@@ -49,6 +49,7 @@ class Caseloom:
     policy: Policy
     clock: Clock
     settings: dict[str, str]
+    close: Callable[[], None]  # releases the database connections
 
     def load_organisation(self, path: Path) -> list[commands.Command]:
         """Register (create or update) everyone in an organisation file; return what was applied."""
@@ -94,16 +95,22 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     conditions = ZenConditionEngine()
     loaded = YamlPolicyLoader(conditions).load(config.policy)
     engine = make_engine(config.database_url)
-    migrate(engine)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, clock)
 
-    with uow() as unit:
-        unit.policies.register(loaded.policy, loaded.source)
-        unit.commit()
+    try:
+        migrate(engine)
+        with uow() as unit:
+            unit.policies.register(loaded.policy, loaded.source)
+            unit.commit()
+    except BaseException:
+        engine.dispose()
+        raise
     bus = MessageBus(uow, *_handlers(loaded.policy, clock, conditions))
-    return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked())
+    return Caseloom(
+        bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=engine.dispose
+    )
 
 
 def _handlers(

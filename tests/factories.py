@@ -1,0 +1,119 @@
+"""Small builders for domain objects, with defaults that read well in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from caseloom.domain.case import Attribution, Case, Channel
+from caseloom.domain.customer import Contact, Customer
+from caseloom.domain.policy import (
+    Condition,
+    Policy,
+    RoutingRule,
+    SelectionModel,
+    SlaPolicy,
+    StampRule,
+    TriageSpec,
+)
+from caseloom.domain.sla import ALWAYS, SlaMetric
+from caseloom.domain.triage import Signal, TriageResult
+from caseloom.domain.workforce import Presence, Rep, Team, TeamKind
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # a Thursday
+
+
+def by(actor: str = "api", at: datetime = NOW, policy_version: int = 1) -> Attribution:
+    return Attribution(actor, at, policy_version)
+
+
+def when(source: str) -> Condition:
+    return Condition(source, "test.yaml:1")
+
+
+def make_policy(**overrides: Any) -> Policy:
+    fields: dict[str, Any] = {
+        "name": "test",
+        "version": 1,
+        "digest": "0" * 64,
+        "calendars": {ALWAYS.name: ALWAYS},
+        "teams": {
+            "tier1": Team("tier1", TeamKind.SERVICE, "24x7"),
+            "tier2": Team("tier2", TeamKind.SERVICE, "24x7"),
+            "field": Team("field", TeamKind.FIELD, "24x7"),
+        },
+        "skills": frozenset({"billing", "broadband", "gas-safe"}),
+        "customer_tiers": ("gold", "standard"),
+        "custom_fields": {},
+        "triage": TriageSpec("keywords", 0.6, ("sentiment", "intent"), {}, {}, ()),
+        "sla": (
+            SlaPolicy(
+                "standard",
+                None,
+                "24x7",
+                {
+                    SlaMetric.FIRST_RESPONSE: timedelta(hours=4),
+                    SlaMetric.RESOLUTION: timedelta(hours=24),
+                },
+            ),
+        ),
+        "routing": (RoutingRule("everything else", None, ("tier1",)),),
+        "selection": {"tier1": SelectionModel.LEAST_ACTIVE},
+        "handoffs": (),
+    }
+    fields.update(overrides)
+    return Policy(**fields)
+
+
+def stamp(label: str, condition: str | None, **values: object) -> StampRule:
+    return StampRule(label, when(condition) if condition else None, values)
+
+
+def make_rep(
+    rep_id: str = "rep-a",
+    *,
+    teams: tuple[str, ...] = ("tier1",),
+    skills: Mapping[str, int] | None = None,
+    capacity: int = 3,
+    load: int = 0,
+    presence: Presence = Presence.AVAILABLE,
+    last_assigned_at: datetime | None = None,
+) -> Rep:
+    return Rep(
+        rep_id,
+        rep_id.title(),
+        f"{rep_id}@example.com",
+        teams,
+        dict(skills or {}),
+        capacity,
+        presence=presence,
+        load=load,
+        last_assigned_at=last_assigned_at,
+    )
+
+
+def make_case(number: int = 1, *, customer_id: str | None = None, **fields: Any) -> Case:
+    case = Case.open(
+        number=number,
+        channel=Channel.EMAIL,
+        subject=fields.pop("subject", "Broadband down"),
+        description=fields.pop("description", "No internet since this morning."),
+        contact=Contact("Priya Shah", "priya@example.com"),
+        customer_id=customer_id,
+        custom=fields.pop("custom", {}),
+        by=fields.pop("by", by("email-intake")),
+    )
+    for name, value in fields.items():
+        setattr(case, name, value)
+    return case
+
+
+def make_customer(
+    customer_id: str = "acme", tier: str = "gold", email: str = "priya@example.com"
+) -> Customer:
+    return Customer(customer_id, "Acme", tier, "NW-1", None, (Contact("Priya", email),))
+
+
+def triage_result(**signals: tuple[object, float]) -> TriageResult:
+    return TriageResult("fake@1", {name: Signal(v, c) for name, (v, c) in signals.items()})  # type: ignore[arg-type]

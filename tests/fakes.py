@@ -1,0 +1,225 @@
+"""In-memory fakes of every port. They behave like the real adapters where tests can tell:
+aggregates are copied in and out (so forgetting to commit loses the change), versions are
+checked on commit, and events are released only by a commit."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+from caseloom.domain.case import Case, CaseStatus, case_number, case_ref
+from caseloom.domain.customer import Customer
+from caseloom.domain.errors import ConcurrencyConflict, Conflict, NotFound
+from caseloom.domain.events import Event
+from caseloom.domain.journey import JourneyEntry
+from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
+from caseloom.domain.routing import queue_key
+from caseloom.domain.triage import TriageResult
+from caseloom.domain.workforce import Rep, Technician
+
+T = TypeVar("T", Rep, Technician)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, by: timedelta) -> None:
+        self._now += by
+
+
+class FakeConditions:
+    """Evaluates each condition with the Python predicate registered for its source text."""
+
+    def __init__(self, predicates: dict[str, Callable[[Facts], bool]] | None = None) -> None:
+        self.predicates = predicates or {}
+
+    def matches(self, condition: Condition, facts: Facts) -> bool:
+        return self.predicates[condition.source](facts)
+
+
+class FakeTriageModel:
+    def __init__(self, result: TriageResult) -> None:
+        self.result = result
+        self.texts: list[str] = []
+
+    def classify(self, text: str, spec: TriageSpec) -> TriageResult:
+        self.texts.append(text)
+        return self.result
+
+
+@dataclass
+class FakeStore:
+    """What the fake database holds; shared by every unit of work made from it."""
+
+    cases: dict[int, Case] = field(default_factory=dict)
+    reps: dict[str, Rep] = field(default_factory=dict)
+    technicians: dict[str, Technician] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    policies: dict[tuple[str, int], str] = field(default_factory=dict)
+    journey: dict[str, list[JourneyEntry]] = field(default_factory=dict)
+    idempotency: dict[str, tuple[str, str]] = field(default_factory=dict)
+    counter: int = 0
+
+
+class FakeCaseRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.seen: dict[int, Case] = {}
+        self.new: dict[int, tuple[str, str] | None] = {}
+        self.numbers: list[int] = []
+
+    def next_number(self) -> int:
+        self.numbers.append(self.store.counter + len(self.numbers) + 1)
+        return self.numbers[-1]
+
+    def add(self, case: Case, idempotency: tuple[str, str] | None = None) -> None:
+        self.seen[case.number] = case
+        self.new[case.number] = idempotency
+
+    def get(self, ref: str) -> Case:
+        number = case_number(ref)
+        if number not in self.seen:
+            if number not in self.store.cases:
+                raise NotFound(f"no case {case_ref(number)}")
+            self.seen[number] = copy.deepcopy(self.store.cases[number])
+        return self.seen[number]
+
+    def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
+        return self.store.idempotency.get(key)
+
+    def queued(self, teams: Sequence[str], limit: int) -> list[Case]:
+        waiting = [
+            c
+            for c in self.store.cases.values()
+            if c.status is CaseStatus.QUEUED and c.team in teams
+        ]
+        return [self.get(c.ref) for c in sorted(waiting, key=queue_key)[:limit]]
+
+    def flush(self) -> None:
+        for number, case in self.seen.items():
+            stored = self.store.cases.get(number)
+            if number in self.new:
+                key = self.new[number]
+                if key and key[0] in self.store.idempotency:
+                    raise ConcurrencyConflict(f"Idempotency-Key {key[0]} was claimed meanwhile")
+                if key:
+                    self.store.idempotency[key[0]] = (case.ref, key[1])
+            elif stored is None or stored.version != case.version:
+                raise ConcurrencyConflict(f"{case.ref} was changed by someone else meanwhile")
+            case.version += 1
+            self.store.journey.setdefault(case.ref, []).extend(case.new_journey)
+            case.new_journey.clear()
+            case.new_messages.clear()
+            self.store.cases[number] = copy.deepcopy(case)
+        self.store.counter += len(self.numbers)
+
+
+class _Keyed(Generic[T]):
+    """A repository of aggregates keyed by id, with version checks on commit."""
+
+    def __init__(self, stored: dict[str, T], what: str) -> None:
+        self.stored, self.what = stored, what
+        self.seen: dict[str, T] = {}
+
+    def add(self, item: T) -> None:
+        self.seen[item.id] = item
+
+    def find(self, key: str) -> T | None:
+        if key not in self.seen and key in self.stored:
+            self.seen[key] = copy.deepcopy(self.stored[key])
+        return self.seen.get(key)
+
+    def get(self, key: str) -> T:
+        found = self.find(key)
+        if found is None:
+            raise NotFound(f"no {self.what} {key!r}")
+        return found
+
+    def flush(self) -> None:
+        for key, item in self.seen.items():
+            stored = self.stored.get(key)
+            version = item.version
+            if stored is not None and stored.version != version:
+                raise ConcurrencyConflict(f"{self.what} {key} was changed meanwhile")
+            item.version = version + 1
+            self.stored[key] = copy.deepcopy(item)
+
+
+class FakeRepRepository(_Keyed[Rep]):
+    def in_team(self, team: str) -> list[Rep]:
+        return [self.get(r.id) for r in self.stored.values() if team in r.teams]
+
+
+class FakeCustomerRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def add(self, customer: Customer) -> None:
+        self.store.customers[customer.id] = customer
+
+    def find(self, customer_id: str) -> Customer | None:
+        return self.store.customers.get(customer_id)
+
+    def by_contact(self, email: str) -> Customer | None:
+        email = email.strip().lower()
+        return next(
+            (c for c in self.store.customers.values() if any(p.email == email for p in c.contacts)),
+            None,
+        )
+
+
+class FakePolicyRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def register(self, policy: Policy, source: str) -> None:
+        stored = self.store.policies.setdefault((policy.name, policy.version), policy.digest)
+        if stored != policy.digest:
+            raise Conflict(f"policy {policy.ref} is already stored with different content")
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store or FakeStore()
+        self.committed = False
+        self._events: list[Event] = []
+
+    def __enter__(self) -> Self:
+        self.cases = FakeCaseRepository(self.store)
+        self.reps = FakeRepRepository(self.store.reps, "rep")
+        self.technicians = _Keyed[Technician](self.store.technicians, "technician")
+        self.customers = FakeCustomerRepository(self.store)
+        self.policies = FakePolicyRepository(self.store)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pass  # uncommitted copies are simply dropped
+
+    def commit(self) -> None:
+        self.cases.flush()
+        self.reps.flush()
+        self.technicians.flush()
+        self.committed = True
+        for aggregate in [*self.cases.seen.values(), *self.reps.seen.values()]:
+            self._events.extend(aggregate.events)
+            aggregate.events.clear()
+
+    def rollback(self) -> None:
+        pass
+
+    def collect_new_events(self) -> Iterator[Event]:
+        while self._events:
+            yield self._events.pop(0)
