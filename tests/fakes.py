@@ -22,6 +22,7 @@ from caseloom.domain.triage import TriageResult
 from caseloom.domain.workforce import Rep, Technician
 
 T = TypeVar("T", Rep, Technician)
+A = TypeVar("A")
 
 
 class FakeClock:
@@ -67,6 +68,14 @@ class FakeStore:
     journey: dict[str, list[JourneyEntry]] = field(default_factory=dict)
     idempotency: dict[str, tuple[str, str]] = field(default_factory=dict)
     counter: int = 0
+
+
+def _stored(aggregate: A) -> A:
+    """What a database keeps of an aggregate: its state, never its unreleased events."""
+    kept = copy.deepcopy(aggregate)
+    if isinstance(kept, Case | Rep):
+        kept.events.clear()
+    return kept
 
 
 class FakeCaseRepository:
@@ -118,7 +127,7 @@ class FakeCaseRepository:
             self.store.journey.setdefault(case.ref, []).extend(case.new_journey)
             case.new_journey.clear()
             case.new_messages.clear()
-            self.store.cases[number] = copy.deepcopy(case)
+            self.store.cases[number] = _stored(case)
         self.store.counter += len(self.numbers)
 
 
@@ -150,7 +159,7 @@ class _Keyed(Generic[T]):
             if stored is not None and stored.version != version:
                 raise ConcurrencyConflict(f"{self.what} {key} was changed meanwhile")
             item.version = version + 1
-            self.stored[key] = copy.deepcopy(item)
+            self.stored[key] = _stored(item)
 
 
 class FakeRepRepository(_Keyed[Rep]):

@@ -1,8 +1,13 @@
 """Policy conditions, compiled once and evaluated by zen-engine.
 
-zen-engine evaluates a missing field to null, so a typo such as `case.sevrity` would silently
-never match. `check` therefore also resolves every field a condition names against the fields
-the engine knows, and suggests the closest one.
+Two things zen-engine does not do for us:
+- It evaluates a missing field to null, so a typo such as `case.sevrity` would silently never
+  match. `check` therefore resolves every field a condition names (also inside `${...}` of a
+  template string) against the known fields, and suggests the closest one.
+- An ordering comparison with null (`case.priority <= 2` with no priority) is an error that fails
+  the whole expression. Our rule is narrower: a comparison with a missing value is false. So when
+  zen reports that error, the condition is evaluated again part by part (`or`, `and`, `not`,
+  parentheses), each failing comparison counting as false; `A or B` and `B or A` always agree.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import zen
@@ -18,13 +23,17 @@ import zen
 from caseloom.domain.policy import Condition, Facts
 
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`")
+_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"(?<![\w.$#])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _WORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
+_OPEN, _CLOSE = "([{", ")]}"
+
+Evaluate = Callable[[dict[str, Any]], bool]
 
 
 class ZenConditionEngine:
     def __init__(self) -> None:
-        self._compiled: dict[str, Any] = {}
+        self._compiled: dict[str, tuple[Any, Evaluate]] = {}
 
     def check(self, source: str, known: Mapping[str, Iterable[str]]) -> list[str]:
         """Why `source` cannot be used (empty if it can); `known` maps roots to their fields."""
@@ -34,20 +43,108 @@ class ZenConditionEngine:
         return [reason for name in _names(source) if (reason := _unknown(name, known))]
 
     def matches(self, condition: Condition, facts: Facts) -> bool:
-        expression = self._compiled.get(condition.source)
-        if expression is None:
-            expression = self._compiled[condition.source] = zen.compile_expression(condition.source)
+        compiled = self._compiled.get(condition.source)
+        if compiled is None:
+            compiled = (zen.compile_expression(condition.source), _parts(condition.source))
+            self._compiled[condition.source] = compiled
+        whole, by_parts = compiled
+        context = dict(facts)
         try:
-            return expression.evaluate(dict(facts)) is True
+            return whole.evaluate(context) is True
         except RuntimeError as error:
-            if _kind(error) == "vmError":  # e.g. `case.priority <= 2` with no priority
+            if _kind(error) != "vmError":
+                raise
+            return by_parts(context)
+
+
+def _parts(source: str) -> Evaluate:
+    """`source` as a tree of or/and/not over comparisons, each failing comparison being false."""
+    text = source.strip()
+    for word, combine in (("or", any), ("and", all)):
+        pieces = _split(text, word)
+        if len(pieces) > 1:
+            return _combined(combine, [_parts(piece) for piece in pieces])
+    if re.match(r"not\b", text):
+        inner = _parts(text[3:])
+        return lambda facts: not inner(facts)
+    if text[:1] == "(" and _closing(text, 0) == len(text) - 1:
+        return _parts(text[1:-1])
+    expression = zen.compile_expression(text)
+
+    def comparison(facts: dict[str, Any]) -> bool:
+        try:
+            return expression.evaluate(facts) is True
+        except RuntimeError as error:
+            if _kind(error) == "vmError":
                 return False
             raise
 
+    return comparison
+
+
+def _combined(combine: Callable[[Iterable[bool]], bool], parts: list[Evaluate]) -> Evaluate:
+    def evaluate(facts: dict[str, Any]) -> bool:
+        return combine(part(facts) for part in parts)
+
+    return evaluate
+
+
+def _split(text: str, word: str) -> list[str]:
+    """`text` split at `word` where it stands outside brackets and strings."""
+    pieces, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        if char in "'\"`":
+            i = _string_end(text, i)
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+        elif depth == 0 and text.startswith(word, i) and _standalone(text, i, len(word)):
+            pieces.append(text[start:i])
+            start = i = i + len(word)
+            continue
+        i += 1
+    return [*pieces, text[start:]]
+
+
+def _standalone(text: str, at: int, length: int) -> bool:
+    before = text[at - 1] if at else " "
+    after = text[at + length] if at + length < len(text) else " "
+    return not (before.isalnum() or before in "_.$#") and not (after.isalnum() or after == "_")
+
+
+def _string_end(text: str, start: int) -> int:
+    quote, i = text[start], start + 1
+    while i < len(text) and text[i] != quote:
+        i += 2 if text[i] == "\\" else 1
+    return i
+
+
+def _closing(text: str, start: int) -> int:
+    depth, i = 0, start
+    while i < len(text):
+        if text[i] in "'\"`":
+            i = _string_end(text, i)
+        elif text[i] in _OPEN:
+            depth += 1
+        elif text[i] in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
 
 def _names(source: str) -> list[str]:
-    """Field paths a condition names, in order, without string contents or function names."""
-    text = _STRING.sub('""', source)
+    """Field paths a condition names, without string contents (but with `${...}` inside
+    template strings) and without function names."""
+
+    def keep_interpolations(match: re.Match[str]) -> str:
+        found = _INTERPOLATION.findall(match.group()) if match.group().startswith("`") else []
+        return " " + " ".join(found) + " " if found else '""'
+
+    text = _STRING.sub(keep_interpolations, source)
     names = []
     for match in _NAME.finditer(text):
         rest = text[match.end() :].lstrip()

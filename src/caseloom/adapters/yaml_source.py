@@ -35,7 +35,7 @@ _Loader.add_implicit_resolver(
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
     list("-+0123456789."),
 )
 
@@ -70,20 +70,27 @@ def dotted(path: Path_) -> str:
 
 def read(path: Path) -> Source:
     source = Source()
-    _read_into(source, path, seen=set())
+    _read_into(source, path, including=())
     return source
 
 
-def _read_into(source: Source, path: Path, seen: set[Path]) -> None:
+def _read_into(source: Source, path: Path, including: tuple[tuple[Path, str, int], ...]) -> None:
+    """Read `path` into `source`; `including` is the chain of (file, its name, include line)."""
     name = str(path)
-    if path.resolve() in seen:
-        source.problems.append(PolicyProblem(name, 1, "include", "includes itself (a cycle)"))
+    where = (including[-1][1], including[-1][2]) if including else (name, 1)
+    if path.resolve() in {p for p, _, _ in including}:
+        source.problems.append(
+            PolicyProblem(*where, "include", f"{name} includes itself (a cycle)")
+        )
         return
-    seen.add(path.resolve())
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        source.problems.append(PolicyProblem(name, 1, "(file)", f"cannot read the file: {error}"))
+        reason = getattr(error, "strerror", None) or str(error)
+        problem = PolicyProblem(
+            *where, "include" if including else "(file)", f"cannot read {name}: {reason}"
+        )
+        source.problems.append(problem)
         return
     source.texts[name] = text
     try:
@@ -94,33 +101,59 @@ def _read_into(source: Source, path: Path, seen: set[Path]) -> None:
         return
     if not isinstance(root, yaml.MappingNode):
         source.problems.append(
-            PolicyProblem(name, 1, "(top level)", "a policy file is a mapping of sections")
+            PolicyProblem(
+                name, 1, "(top level)", "the file must be a mapping of `key: value` sections"
+            )
         )
         return
     local: dict[Path_, tuple[str, int]] = {}
-    data = _plain(root, (), name, local, source)
+    data = _plain(root, (), name, local, source, ancestors=())
     assert isinstance(data, dict)
     includes = data.pop("include", [])
     for key, value in data.items():
         if key in source.data:
-            other = source.where[(key,)]
-            source.problem((key,), f"section {key} is also defined at {other[0]}:{other[1]}")
+            first_file, first_line = source.where[(key,)]
+            file, line = local[(key,)]
+            source.problems.append(
+                PolicyProblem(
+                    file,
+                    line,
+                    key,
+                    f"section {key} is already defined at {first_file}:{first_line}",
+                )
+            )
             continue
         source.data[key] = value
         source.where.update({p: w for p, w in local.items() if p and p[0] == key})
     source.where.setdefault((), (name, 1))
+    include_line = local.get(("include",), (name, 1))[1]
     for include in includes if isinstance(includes, list) else [includes]:
-        _read_into(source, path.parent / str(include), seen)
+        link = (path.resolve(), name, include_line)
+        _read_into(source, path.parent / str(include), (*including, link))
 
 
 def _plain(
-    node: yaml.Node, path: Path_, file: str, where: dict[Path_, tuple[str, int]], source: Source
+    node: yaml.Node,
+    path: Path_,
+    file: str,
+    where: dict[Path_, tuple[str, int]],
+    source: Source,
+    *,
+    ancestors: tuple[int, ...],
 ) -> object:
     where[path] = (file, node.start_mark.line + 1)
+    if id(node) in ancestors:
+        source.problems.append(
+            PolicyProblem(
+                file, node.start_mark.line + 1, dotted(path), "an alias refers to itself (a cycle)"
+            )
+        )
+        return None
+    inside = (*ancestors, id(node))
     if isinstance(node, yaml.MappingNode):
         result: dict[str, object] = {}
         for key_node, value_node in node.value:
-            key = str(yaml.constructor.SafeConstructor().construct_object(key_node))
+            key = str(_scalar(key_node))
             if key in result:
                 line = where[(*path, key)][1]
                 source.problems.append(
@@ -131,9 +164,22 @@ def _plain(
                         f"{key} is given twice (first at line {line})",
                     )
                 )
-            result[key] = _plain(value_node, (*path, key), file, where, source)
+            result[key] = _plain(value_node, (*path, key), file, where, source, ancestors=inside)
             where[(*path, key)] = (file, key_node.start_mark.line + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, (*path, i), file, where, source) for i, item in enumerate(node.value)]
+        return [
+            _plain(item, (*path, i), file, where, source, ancestors=inside)
+            for i, item in enumerate(node.value)
+        ]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> object:
+    """A scalar's value; numbers are decimal as in YAML 1.2 (012 is twelve, never octal)."""
+    kind = node.tag.rsplit(":", 1)[-1]
+    if kind == "int":
+        return int(str(node.value), 10)
+    if kind == "float":
+        return float(str(node.value))
     return yaml.constructor.SafeConstructor().construct_object(node)

@@ -104,7 +104,7 @@ class _Tracked:
 
     def __init__(self, case: Case, row: dict[str, Any] | None, idempotency: tuple[str, str] | None):
         self.case, self.row, self.idempotency = case, row, idempotency
-        self.clocks = dict(case.clocks)
+        self.clocks = dict(case.clocks) if row is not None else {}  # a new case has none stored
 
 
 class SqlCaseRepository:
@@ -224,14 +224,13 @@ class SqlCaseRepository:
 
     def _claim_key(self, case: Case, key: str, digest: str) -> None:
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(idempotency_keys).on_conflict_do_nothing()
-        values = {
-            "key": key,
-            "digest": digest,
-            "case_id": case.number,
-            "created_at": case.opened_at,
-        }
-        if self._conn.execute(statement, values).rowcount != 1:
+        claim = (
+            dialect.insert(idempotency_keys)
+            .values(key=key, digest=digest, case_id=case.number, created_at=case.opened_at)
+            .on_conflict_do_nothing()
+            .returning(idempotency_keys.c.key)
+        )
+        if self._conn.execute(claim).scalar_one_or_none() is None:
             raise ConcurrencyConflict(
                 f"Idempotency-Key {key!r} was claimed by a concurrent request"
             )

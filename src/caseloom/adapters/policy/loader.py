@@ -65,10 +65,29 @@ def _validate(source: Source) -> PolicyDoc | None:
     try:
         return PolicyDoc.model_validate(source.data)
     except ValidationError as error:
+        reasons: dict[Path_, list[str]] = {}
         for item in error.errors():
-            path = tuple(item["loc"])
-            source.problem(path, _reason(item["type"], item["msg"], path))
+            loc = tuple(item["loc"])
+            reason = _reason(item["type"], item["msg"], loc)
+            path = _in_policy(source, loc)
+            if item["type"] == "missing" and path == loc[:-1]:
+                path = loc  # name the missing key itself; its parent gives the line
+            reasons.setdefault(path, []).append(reason)
+        for path, found in reasons.items():
+            source.problem(path, " or ".join(dict.fromkeys(found)))
         return None
+
+
+def _in_policy(source: Source, loc: Path_) -> Path_:
+    """The longest part of a schema location that names a place in the policy itself.
+
+    Pydantic adds markers of its own (the union member tried, `[key]`); those are dropped, and
+    the alternatives tried for one value become one problem.
+    """
+    end = len(loc)
+    while end and loc[:end] not in source.where:
+        end -= 1
+    return loc[:end]
 
 
 def _reason(kind: str, message: str, path: Path_) -> str:

@@ -1,0 +1,1 @@
+"""Caseloom's benchmarks: `make bench` (or `python -m bench`) runs them all."""
