@@ -14,6 +14,8 @@ from caseloom.domain.policy import SelectionModel
 from caseloom.domain.workforce import Rep, missing_skills
 
 NEVER = datetime.min.replace(tzinfo=UTC)
+RANKED_SHOWN = 10  # candidates kept on the journey entry, best first
+REJECTED_SHOWN = 50  # rejections kept on the journey entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +41,21 @@ class RoutingDecision:
     model: SelectionModel
 
     def explain(self) -> dict[str, object]:
+        """The decision for the journey: the best candidates and the first rejections, with
+        totals, so a large team's entry stays small."""
         return {
             "team": self.team,
             "rule": self.rule,
             "model": self.model,
             "chosen": self.chosen.rep_id if self.chosen else None,
-            "ranked": [{"rep": c.rep_id, "score": c.score, **c.factors} for c in self.ranked],
-            "rejected": [{"rep": r.rep_id, "reason": r.reason} for r in self.rejected],
+            "ranked": [
+                {"rep": c.rep_id, "score": c.score, **c.factors} for c in self.ranked[:RANKED_SHOWN]
+            ],
+            "ranked_total": len(self.ranked),
+            "rejected": [
+                {"rep": r.rep_id, "reason": r.reason} for r in self.rejected[:REJECTED_SHOWN]
+            ],
+            "rejected_total": len(self.rejected),
         }
 
     def reason(self) -> str:

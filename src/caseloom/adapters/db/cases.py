@@ -6,7 +6,6 @@ what changed, checking the `version` column so a concurrent change is refused, n
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -100,11 +99,14 @@ def clock_from_row(row: Row[Any]) -> SlaClock:
 
 
 class _Tracked:
-    __slots__ = ("case", "clocks", "idempotency", "row")
+    """A case as loaded (or added): what is stored of it, to write only what changed."""
 
-    def __init__(self, case: Case, row: dict[str, Any] | None, idempotency: tuple[str, str] | None):
-        self.case, self.row, self.idempotency = case, row, idempotency
-        self.clocks = dict(case.clocks) if row is not None else {}  # a new case has none stored
+    __slots__ = ("case", "clocks", "head", "idempotency")
+
+    def __init__(self, case: Case, stored: bool, idempotency: tuple[str, str] | None = None):
+        self.case, self.idempotency = case, idempotency
+        self.head = case.head if stored else None  # None: not stored yet
+        self.clocks = dict(case.clocks) if stored else {}
 
 
 class SqlCaseRepository:
@@ -120,7 +122,7 @@ class SqlCaseRepository:
         return next_value(self._conn, "case")
 
     def add(self, case: Case, idempotency: tuple[str, str] | None = None) -> None:
-        self._tracked[case.number] = _Tracked(case, None, idempotency)
+        self._tracked[case.number] = _Tracked(case, stored=False, idempotency=idempotency)
 
     def get(self, ref: str) -> Case:
         number = case_number(ref)
@@ -158,8 +160,7 @@ class SqlCaseRepository:
         loaded = []
         for row in rows:
             if row.id not in self._tracked:
-                case = _case(row, by_case[row.id])
-                self._tracked[row.id] = _Tracked(case, copy.deepcopy(_row(case)), None)
+                self._tracked[row.id] = _Tracked(_case(row, by_case[row.id]), stored=True)
             loaded.append(self._tracked[row.id].case)
         return loaded
 
@@ -168,16 +169,17 @@ class SqlCaseRepository:
             self._flush(tracked)
 
     def _flush(self, tracked: _Tracked) -> None:
+        """Write a case whose journey moved. Every change to a case is recorded on its journey
+        (the aggregate's methods guarantee it), so an unmoved head means nothing to write."""
         case = tracked.case
-        row = _row(case)
-        if tracked.row is None:
-            self._conn.execute(insert(cases).values(**row, version=1))
+        if tracked.head is None:
+            self._conn.execute(insert(cases), {**_row(case), "version": 1})
             case.version = 1
             if tracked.idempotency:
                 self._claim_key(case, *tracked.idempotency)
-        elif row != tracked.row:
+        elif case.head != tracked.head:
             case.version = update_versioned(
-                self._conn, cases, case.number, case.version, values=row, what=case.ref
+                self._conn, cases, case.number, case.version, values=_row(case), what=case.ref
             )
         if case.clocks != tracked.clocks:
             self._write_clocks(case)
@@ -201,7 +203,7 @@ class SqlCaseRepository:
             )
         case.new_journey.clear()
         case.new_messages.clear()
-        tracked.row, tracked.clocks = copy.deepcopy(row), dict(case.clocks)
+        tracked.head, tracked.clocks = case.head, dict(case.clocks)
 
     def _write_clocks(self, case: Case) -> None:
         self._conn.execute(delete(sla_clocks).where(sla_clocks.c.case_id == case.number))

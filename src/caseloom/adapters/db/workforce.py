@@ -29,17 +29,32 @@ def _rep_row(rep: Rep) -> dict[str, Any]:
     }
 
 
+def _rep_state(rep: Rep) -> tuple[object, ...]:
+    """Everything stored of a rep, cheap to compare: a change here means a write."""
+    return (
+        rep.name,
+        rep.email,
+        tuple(rep.skills.items()),
+        rep.languages,
+        rep.capacity,
+        rep.presence,
+        rep.load,
+        rep.last_assigned_at,
+        rep.teams,
+    )
+
+
 class SqlRepRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._tracked: dict[str, tuple[Rep, dict[str, Any] | None, tuple[str, ...]]] = {}
+        self._tracked: dict[str, tuple[Rep, tuple[object, ...] | None]] = {}
 
     @property
     def seen(self) -> list[Rep]:
-        return [rep for rep, _, _ in self._tracked.values()]
+        return [rep for rep, _ in self._tracked.values()]
 
     def add(self, rep: Rep) -> None:
-        self._tracked[rep.id] = (rep, None, ())
+        self._tracked[rep.id] = (rep, None)
 
     def find(self, rep_id: str) -> Rep | None:
         found = self._load([rep_id])
@@ -81,25 +96,30 @@ class SqlRepRepository:
                     row.last_assigned_at,
                     row.version,
                 )
-                self._tracked[rep.id] = (rep, _rep_row(rep), rep.teams)
+                self._tracked[rep.id] = (rep, _rep_state(rep))
         return [self._tracked[i][0] for i in ids if i in self._tracked]
 
     def flush(self) -> None:
-        for rep_id, (rep, before, teams) in list(self._tracked.items()):
-            row = _rep_row(rep)
+        for rep_id, (rep, before) in list(self._tracked.items()):
+            state = _rep_state(rep)
             if before is None:
-                self._conn.execute(insert(reps).values(**row, version=1))
+                self._conn.execute(insert(reps), {**_rep_row(rep), "version": 1})
                 rep.version = 1
-            elif row != before or rep.teams != teams:
+            elif state != before:
                 rep.version = update_versioned(
-                    self._conn, reps, rep.id, rep.version, values=row, what=f"rep {rep.id}"
+                    self._conn,
+                    reps,
+                    rep.id,
+                    rep.version,
+                    values=_rep_row(rep),
+                    what=f"rep {rep.id}",
                 )
-            if rep.teams != teams:
+            if before is None or rep.teams != before[-1]:
                 self._conn.execute(delete(rep_teams).where(rep_teams.c.rep_id == rep.id))
                 self._conn.execute(
                     insert(rep_teams), [{"rep_id": rep.id, "team": t} for t in rep.teams]
                 )
-            self._tracked[rep_id] = (rep, row, rep.teams)
+            self._tracked[rep_id] = (rep, state)
 
 
 def _technician_row(t: Technician) -> dict[str, Any]:
@@ -186,7 +206,7 @@ class SqlTechnicianRepository:
         for key, (technician, before) in list(self._tracked.items()):
             row = _technician_row(technician)
             if before is None:
-                self._conn.execute(insert(technicians).values(**row, version=1))
+                self._conn.execute(insert(technicians), {**row, "version": 1})
                 technician.version = 1
             elif row != before:
                 technician.version = update_versioned(
