@@ -33,7 +33,16 @@ from caseloom.views.store import ReadStore
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEMO_POLICY", "Caseloom", "SimulatedClock", "bootstrap", "check_policy", "settings"]
+__all__ = [
+    "DEMO_POLICY",
+    "Caseloom",
+    "Clock",
+    "Settings",
+    "SimulatedClock",
+    "bootstrap",
+    "check_policy",
+    "settings",
+]
 
 
 def wall_clock() -> Clock:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from caseloom import bootstrap
+from caseloom.bootstrap import Caseloom, Clock
 from caseloom.domain.commands import RegisterCustomer
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
@@ -41,16 +44,25 @@ def main() -> None:
     app()
 
 
-def _start(database_url: str | None, policy: Path | None, **more: object) -> bootstrap.Caseloom:
-    config = bootstrap.settings(database_url=database_url, policy=policy, **more)
+@contextmanager
+def _running(config: bootstrap.Settings, clock: Clock | None = None) -> Iterator[Caseloom]:
+    """The application for one command. A problem starting ends the command with exit code 2,
+    a refused request while it runs with exit code 1; the connections are always released."""
     try:
-        return bootstrap.bootstrap(config)
+        caseloom = bootstrap.bootstrap(config, clock=clock)
     except PolicyError as error:
         _policy_problems(config.policy, error)
         raise typer.Exit(2) from None
     except CaseloomError as error:
         errors.print(f"[red]cannot start:[/] {error}")
         raise typer.Exit(2) from None
+    try:
+        yield caseloom
+    except CaseloomError as error:
+        errors.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        caseloom.close()
 
 
 def _policy_problems(path: Path, error: PolicyError) -> None:
@@ -81,19 +93,14 @@ def serve(
     policy: PolicyFile = None,
 ) -> None:
     """Serve the REST API (OpenAPI at /docs). Refuses to start on an invalid policy."""
-    caseloom = _start(database_url, policy, host=host, port=port)
-    for name, value in caseloom.settings.items():
-        console.print(f"  {name} = {value}", highlight=False)
-    console.print(
-        f"policy {caseloom.policy.ref}; API docs at http://{caseloom.settings['host']}:{caseloom.settings['port']}/docs"
-    )
-    api = create_app(caseloom, int(caseloom.settings["max_request_bytes"]))
-    uvicorn.run(
-        api,
-        host=caseloom.settings["host"],
-        port=int(caseloom.settings["port"]),
-        log_level=caseloom.settings["log_level"],
-    )
+    config = bootstrap.settings(database_url=database_url, policy=policy, host=host, port=port)
+    with _running(config) as caseloom:
+        for name, value in caseloom.settings.items():
+            console.print(f"  {name} = {value}", highlight=False)
+        address = f"http://{config.host}:{config.port}"
+        console.print(f"policy {caseloom.policy.ref}; API docs at {address}/docs")
+        api = create_app(caseloom, config.max_request_bytes)
+        uvicorn.run(api, host=config.host, port=config.port, log_level=config.log_level)
 
 
 @policy_app.command("check")
@@ -121,12 +128,8 @@ def audit_verify(
     policy: PolicyFile = None,
 ) -> None:
     """Recompute every journey's hash chain; exit 1 naming the first broken entry of each case."""
-    caseloom = _start(database_url, policy)
-    try:
+    with _running(bootstrap.settings(database_url=database_url, policy=policy)) as caseloom:
         checked, breaks = journey_views.verify(caseloom.store, case)
-    except CaseloomError as error:
-        errors.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from None
     for broken in breaks:
         errors.print(f"[red]broken:[/] {broken}", highlight=False)
     if breaks:
@@ -142,12 +145,8 @@ def org_load(
     policy: PolicyFile = None,
 ) -> None:
     """Create or update the customers, reps and technicians in FILE."""
-    caseloom = _start(database_url, policy)
-    try:
+    with _running(bootstrap.settings(database_url=database_url, policy=policy)) as caseloom:
         applied = caseloom.load_organisation(file)
-    except CaseloomError as error:
-        errors.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from None
     console.print(f"applied {len(applied)} records from {file}")
 
 
@@ -162,17 +161,20 @@ def demo(
     logging.basicConfig(level=logging.WARNING)
     config = bootstrap.settings(database_url=database_url, policy=bootstrap.DEMO_POLICY)
     if fresh:
-        bootstrap.fresh_sqlite(config)
+        try:
+            bootstrap.fresh_sqlite(config)
+        except CaseloomError as error:
+            errors.print(f"[red]{error}[/]")
+            raise typer.Exit(2) from None
     clock = bootstrap.SimulatedClock(demo_day.simulated_start(bootstrap.wall_clock().now()))
-    caseloom = bootstrap.bootstrap(config, clock=clock)
-    registrations = caseloom.load_organisation(demo_day.DEMO_DIR / "organisation.yaml")
-    contacts = [c for r in registrations if isinstance(r, RegisterCustomer) for c in r.contacts]
-    day = demo_day.DemoDay(caseloom, clock, demo_day.Texts.load(), seed)
-    report = day.run(cases, contacts)
-    _print_demo(caseloom, report)
+    with _running(config, clock) as caseloom:
+        registrations = caseloom.load_organisation(demo_day.DEMO_DIR / "organisation.yaml")
+        contacts = [c for r in registrations if isinstance(r, RegisterCustomer) for c in r.contacts]
+        day = demo_day.DemoDay(caseloom, clock, demo_day.Texts.load(), seed)
+        _print_demo(caseloom, day.run(cases, contacts))
 
 
-def _print_demo(caseloom: bootstrap.Caseloom, report: demo_day.DemoReport) -> None:
+def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
     summary = reports.summary(caseloom.store, caseloom.clock.now())
     console.rule(f"Northwind Utilities: a simulated day ({caseloom.policy.ref})")
     console.print(
@@ -211,7 +213,7 @@ def _counts(title: str, counts: dict[str, int]) -> Table:
     return table
 
 
-def _print_journey(caseloom: bootstrap.Caseloom, ref: str) -> None:
+def _print_journey(caseloom: Caseloom, ref: str) -> None:
     table = Table(title=f"the journey of {ref}", title_justify="left")
     for column in ("#", "time", "step", "by", "decision and reason"):
         table.add_column(column)

@@ -102,6 +102,12 @@ def list_teams(store: ReadStore, policy: Policy) -> list[TeamView]:
             .where(reps.c.presence == Presence.AVAILABLE.value)
             .group_by(rep_teams.c.team),
         )
+        available |= count_by(
+            conn,
+            select(technicians.c.team, func.count())
+            .where(technicians.c.presence == Presence.AVAILABLE.value)
+            .group_by(technicians.c.team),
+        )
         per_team = select(cases.c.team, func.count()).group_by(cases.c.team)
         queued = count_by(conn, per_team.where(cases.c.status == CaseStatus.QUEUED.value))
         open_ = count_by(conn, per_team.where(cases.c.status.in_(occupying)))

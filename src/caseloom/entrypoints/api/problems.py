@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -67,10 +68,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> JSONResponse:
-        slug = str(error.detail).lower().replace(" ", "-")
-        return problem(
-            error.status_code, slug, str(error.detail), str(error.detail), request.url.path
-        )
+        title = HTTPStatus(error.status_code).phrase
+        slug = title.lower().replace(" ", "-")
+        return problem(error.status_code, slug, title, str(error.detail), request.url.path)
 
 
 class BodyLimit:
@@ -83,41 +83,24 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = problem(
+                413, "content-too-large", "Content Too Large", self._detail(), scope["path"]
+            )
+            await response(scope, receive, send)
             return
         seen = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge
+            if seen > self.limit:  # FastAPI lets an HTTPException from reading the body through
+                raise HTTPException(413, self._detail())
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        await self.app(scope, counted, send)
 
-        try:
-            await self.app(scope, counted, tracked_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(scope, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        detail = f"the request body is larger than the limit of {self.limit} bytes"
-        response = problem(413, "too-large", "Request too large", detail, scope["path"])
-        await response(scope, _nothing, send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _nothing() -> Message:
-    return {"type": "http.disconnect"}
+    def _detail(self) -> str:
+        return f"the request body is larger than the limit of {self.limit} bytes"
