@@ -79,8 +79,9 @@ def rejection(rep: Rep, skills: Mapping[str, int]) -> str | None:
 
 
 def _least_active(rep: Rep) -> Candidate:
+    """Fewer open items score higher: 1 for an idle rep, 1/2 with one open item, and so on."""
     factors = {"open_items": float(rep.load), "spare_capacity": float(rep.spare_capacity)}
-    return Candidate(rep.id, score=-float(rep.load), factors=factors)
+    return Candidate(rep.id, score=round(1 / (1 + rep.load), 4), factors=factors)
 
 
 def decide(

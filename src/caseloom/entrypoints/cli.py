@@ -18,6 +18,7 @@ from caseloom.bootstrap import Caseloom, Clock
 from caseloom.domain.commands import RegisterCustomer
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
+from caseloom.entrypoints.demo import LONDON
 from caseloom.entrypoints.api import create_app
 from caseloom.views import journey as journey_views
 from caseloom.views import reports
@@ -178,8 +179,9 @@ def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
     summary = reports.summary(caseloom.store, caseloom.clock.now())
     console.rule(f"Northwind Utilities: a simulated day ({caseloom.policy.ref})")
     console.print(
-        f"{report.opened} cases opened between {report.started:%H:%M} and "
-        f"{report.ended:%H:%M} UTC; {report.commands} commands in {report.seconds:.1f} s "
+        f"{report.opened} cases opened between {report.started.astimezone(LONDON):%H:%M} and "
+        f"{report.ended.astimezone(LONDON):%H:%M} London time; {report.commands} commands in "
+        f"{report.seconds:.1f} s "
         f"({report.opened / max(report.seconds, 1e-9):.0f} cases/s)"
     )
     grid = Table.grid(padding=(0, 4))
@@ -218,5 +220,6 @@ def _print_journey(caseloom: Caseloom, ref: str) -> None:
     for column in ("#", "time", "step", "by", "decision and reason"):
         table.add_column(column)
     for entry in journey_views.case_journey(caseloom.store, ref):
-        table.add_row(str(entry.seq), f"{entry.at:%H:%M}", entry.step, entry.actor, entry.reason)
+        at = entry.at.astimezone(LONDON)
+        table.add_row(str(entry.seq), f"{at:%H:%M}", entry.step, entry.actor, entry.reason)
     console.print(table)
