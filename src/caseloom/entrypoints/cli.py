@@ -18,8 +18,8 @@ from caseloom.bootstrap import Caseloom, Clock
 from caseloom.domain.commands import RegisterCustomer
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
-from caseloom.entrypoints.demo import LONDON
 from caseloom.entrypoints.api import create_app
+from caseloom.entrypoints.demo import LONDON
 from caseloom.views import journey as journey_views
 from caseloom.views import reports
 
