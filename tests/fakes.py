@@ -174,8 +174,8 @@ class FakeCustomerRepository:
     def add(self, customer: Customer) -> None:
         self.store.customers[customer.id] = customer
 
-    def find(self, customer_id: str) -> Customer | None:
-        return self.store.customers.get(customer_id)
+    def find(self, customer_id: str | None) -> Customer | None:
+        return self.store.customers.get(customer_id) if customer_id else None
 
     def by_contact(self, email: str) -> Customer | None:
         email = email.strip().lower()

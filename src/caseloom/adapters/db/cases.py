@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from caseloom.adapters.db.counters import next_value
 from caseloom.adapters.db.tables import cases, idempotency_keys, journey, messages, sla_clocks
-from caseloom.adapters.db.versioned import update_versioned
+from caseloom.adapters.db.versioned import store_versioned
 from caseloom.domain.case import Case, CaseStatus, Channel, Severity, case_number, case_ref
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import ConcurrencyConflict, NotFound
@@ -172,15 +172,13 @@ class SqlCaseRepository:
         """Write a case whose journey moved. Every change to a case is recorded on its journey
         (the aggregate's methods guarantee it), so an unmoved head means nothing to write."""
         case = tracked.case
-        if tracked.head is None:
-            self._conn.execute(insert(cases), {**_row(case), "version": 1})
-            case.version = 1
-            if tracked.idempotency:
-                self._claim_key(case, *tracked.idempotency)
-        elif case.head != tracked.head:
-            case.version = update_versioned(
+        if case.head != tracked.head:
+            case.version = store_versioned(
                 self._conn, cases, case.number, case.version, values=_row(case), what=case.ref
             )
+        if tracked.idempotency:
+            self._claim_key(case, *tracked.idempotency)
+            tracked.idempotency = None
         if case.clocks != tracked.clocks:
             self._write_clocks(case)
         if case.new_journey:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, Update, bindparam, update
+from sqlalchemy import Connection, Table, Update, bindparam, insert, update
 
 from caseloom.domain.errors import ConcurrencyConflict
 
@@ -23,10 +23,14 @@ def _statement(table: Table) -> Update:
     )
 
 
-def update_versioned(
+def store_versioned(
     conn: Connection, table: Table, key: object, version: int, *, values: dict[str, Any], what: str
 ) -> int:
-    """Write `values` to the row `key` if it is still at `version`; return the new version."""
+    """Write the row `key` and return its new version: version 0 means not stored yet (insert at
+    version 1); otherwise the row is updated only if it is still at `version`."""
+    if version == 0:
+        conn.execute(insert(table), {**values, "version": 1})
+        return 1
     changes = {name: value for name, value in values.items() if name != "id"}
     parameters = {**changes, "_key": key, "_expected": version, "_next": version + 1}
     if conn.execute(_statement(table), parameters).rowcount != 1:

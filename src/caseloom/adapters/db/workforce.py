@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from caseloom.adapters.db.tables import contacts, customers, rep_teams, reps, technicians
-from caseloom.adapters.db.versioned import update_versioned
+from caseloom.adapters.db.versioned import store_versioned
 from caseloom.domain.customer import Contact, Customer, Location
 from caseloom.domain.errors import InvalidInput, NotFound
 from caseloom.domain.workforce import Certification, Presence, Rep, Technician
@@ -102,11 +102,8 @@ class SqlRepRepository:
     def flush(self) -> None:
         for rep_id, (rep, before) in list(self._tracked.items()):
             state = _rep_state(rep)
-            if before is None:
-                self._conn.execute(insert(reps), {**_rep_row(rep), "version": 1})
-                rep.version = 1
-            elif state != before:
-                rep.version = update_versioned(
+            if state != before:
+                rep.version = store_versioned(
                     self._conn,
                     reps,
                     rep.id,
@@ -205,11 +202,8 @@ class SqlTechnicianRepository:
     def flush(self) -> None:
         for key, (technician, before) in list(self._tracked.items()):
             row = _technician_row(technician)
-            if before is None:
-                self._conn.execute(insert(technicians), {**row, "version": 1})
-                technician.version = 1
-            elif row != before:
-                technician.version = update_versioned(
+            if row != before:
+                technician.version = store_versioned(
                     self._conn,
                     technicians,
                     technician.id,
@@ -269,7 +263,9 @@ class SqlCustomerRepository:
         if len(set(emails)) != len(emails):
             raise InvalidInput(f"customer {customer.id} lists a contact twice")
 
-    def find(self, customer_id: str) -> Customer | None:
+    def find(self, customer_id: str | None) -> Customer | None:
+        if customer_id is None:
+            return None
         return next(iter(self._load(customers.c.id == customer_id)), None)
 
     def by_contact(self, email: str) -> Customer | None:

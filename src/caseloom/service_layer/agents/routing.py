@@ -32,7 +32,7 @@ def route_case(
         case = uow.cases.get(event.ref)
         if case.status not in ROUTABLE:
             return  # already routed: this event was delivered again
-        customer = uow.customers.find(case.customer_id) if case.customer_id else None
+        customer = uow.customers.find(case.customer_id)
         facts = case.facts(customer, policy.triage.min_confidence)
         rule = policy.route_for(facts, conditions.matches)
         team = rule.route[0]

@@ -21,7 +21,7 @@ def start_clocks(
         case = uow.cases.get(event.ref)
         if case.clocks:
             return  # already started: this event was delivered again
-        customer = uow.customers.find(case.customer_id) if case.customer_id else None
+        customer = uow.customers.find(case.customer_id)
         sla = policy.sla_for(case.facts(customer, policy.triage.min_confidence), conditions.matches)
         calendar = policy.calendars[sla.calendar]
         clocks = [

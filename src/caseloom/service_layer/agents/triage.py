@@ -23,7 +23,7 @@ def triage_case(
         if case.status is not CaseStatus.NEW:
             return  # already triaged: this event was delivered again
         result = model.classify(case.text, policy.triage)
-        customer = uow.customers.find(case.customer_id) if case.customer_id else None
+        customer = uow.customers.find(case.customer_id)
         threshold = policy.triage.min_confidence
         facts = case.facts(customer, threshold, triage=result)
         stamps = apply_stamps(policy.triage.stamps, facts, conditions.matches)
