@@ -37,10 +37,6 @@ class BusinessCalendar:
         if not any(self.weekly):
             raise InvalidInput(f"calendar {self.name}: never open")
 
-    @property
-    def always_open(self) -> bool:
-        return self.weekly is None
-
     def open_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """The open periods of one local day, as UTC instants."""
         if self.weekly is None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from caseloom.domain.sla import MINUTES_PER_DAY, Interval
+from caseloom.domain.triage import SIGNALS
 
 _DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
 _INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
@@ -117,12 +118,18 @@ class StampDoc(Doc):
 class TriageDoc(Doc):
     model: Literal["keywords"] = "keywords"
     min_confidence: float = Field(0.6, ge=0, le=1)
-    signals: list[
-        Literal["sentiment", "intent", "urgency", "product_line", "on_site_required", "language"]
-    ] = ["sentiment", "intent", "urgency", "product_line", "on_site_required", "language"]
+    signals: list[str] = list(SIGNALS)
     intents: dict[Name, list[str]] = {}
     product_lines: dict[Name, list[str]] = {}
     stamps: list[StampDoc] = []
+
+    @field_validator("signals")
+    @classmethod
+    def _known_signals(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in SIGNALS]
+        if unknown:
+            raise ValueError(f"unknown signal {', '.join(unknown)}; signals: {', '.join(SIGNALS)}")
+        return value
 
 
 class SlaDoc(Doc):
