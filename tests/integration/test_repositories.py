@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
-from caseloom.domain.case import CaseStatus
+from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.customer import Contact, Customer, Location
 from caseloom.domain.errors import ConcurrencyConflict, InvalidInput, NotFound
 from caseloom.domain.sla import SlaClock, SlaMetric
@@ -61,6 +61,19 @@ def stored_case(engine: sa.Engine) -> str:
         return case.ref
 
 
+def queue_with(case: Case, team: str) -> None:
+    case.apply_routing(
+        team=team,
+        route=(team,),
+        skills={},
+        owner=None,
+        inputs={},
+        decision={},
+        reason=f"queued with {team}",
+        by=by(),
+    )
+
+
 def test_a_case_comes_back_exactly_as_it_was_stored(engine: sa.Engine) -> None:
     ref = stored_case(engine)
     with uow(engine) as unit:
@@ -96,16 +109,7 @@ def test_case_numbers_follow_each_other_and_an_unknown_case_is_not_found(engine:
 def test_an_uncommitted_change_is_not_stored(engine: sa.Engine) -> None:
     ref = stored_case(engine)
     with uow(engine) as unit:
-        unit.cases.get(ref).apply_routing(
-            team="tier1",
-            route=("tier1",),
-            skills={},
-            owner=None,
-            inputs={},
-            decision={},
-            reason="x",
-            by=by(),
-        )
+        queue_with(unit.cases.get(ref), "tier1")
     with uow(engine) as unit:
         assert unit.cases.get(ref).status is CaseStatus.TRIAGED
 
@@ -113,32 +117,13 @@ def test_an_uncommitted_change_is_not_stored(engine: sa.Engine) -> None:
 def test_two_writers_of_the_same_case_cannot_both_win(engine: sa.Engine) -> None:
     ref = stored_case(engine)
     with uow(engine) as first:
-        mine = first.cases.get(ref)
-        mine.apply_routing(
-            team="tier1",
-            route=("tier1",),
-            skills={},
-            owner=None,
-            inputs={},
-            decision={},
-            reason="first",
-            by=by(),
-        )
+        queue_with(first.cases.get(ref), "tier1")
         first.commit()
     with uow(engine) as second:
         stale = second.cases.get(ref)
         stale.version = 1  # as read before the first writer committed
         stale.status = CaseStatus.TRIAGED
-        stale.apply_routing(
-            team="tier2",
-            route=("tier2",),
-            skills={},
-            owner=None,
-            inputs={},
-            decision={},
-            reason="second",
-            by=by(),
-        )
+        queue_with(stale, "tier2")
         with pytest.raises(ConcurrencyConflict, match=f"{ref} was changed by someone else"):
             second.commit()
     with uow(engine) as unit:

@@ -10,9 +10,10 @@ from caseloom.domain import events
 from caseloom.domain.case import TRANSITIONS, Case, CaseStatus, MessageKind, case_number
 from caseloom.domain.errors import IllegalTransition, InvalidInput, NotFound
 from caseloom.domain.journey import verify_chain
+from caseloom.domain.policy import CASE_FIELDS, CUSTOMER_FIELDS, TRIAGE_FIELDS
 from caseloom.domain.sla import SlaClock, SlaMetric, SlaState
 from caseloom.domain.triage import StampOutcome
-from tests.factories import NOW, by, make_case, triage_result
+from tests.factories import NOW, by, make_case, make_customer, triage_result
 
 LATER = NOW + timedelta(hours=1)
 
@@ -153,3 +154,11 @@ def test_a_stamped_priority_outside_one_to_four_is_refused() -> None:
     case = make_case()
     with pytest.raises(InvalidInput, match="priority is 1, 2, 3 or 4"):
         case.apply_triage(triage_result(), StampOutcome({"priority": 7}, ("bad",)), 0.6, by())
+
+
+def test_conditions_see_exactly_the_fields_the_policy_loader_lets_them_name() -> None:
+    for customer in (None, make_customer()):
+        facts = make_case(custom={"contract": "C-1"}).facts(customer, 0.6)
+        assert list(facts["case"]) == [*CASE_FIELDS, "contract"]
+        assert list(facts["customer"]) == list(CUSTOMER_FIELDS)
+        assert list(facts["triage"]) == list(TRIAGE_FIELDS)

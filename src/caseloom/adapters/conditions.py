@@ -33,7 +33,8 @@ Evaluate = Callable[[dict[str, Any]], bool]
 
 class ZenConditionEngine:
     def __init__(self) -> None:
-        self._compiled: dict[str, tuple[Any, Evaluate]] = {}
+        self._compiled: dict[str, Any] = {}
+        self._by_parts: dict[str, Evaluate] = {}  # built only for conditions that met a null
 
     def check(self, source: str, known: Mapping[str, Iterable[str]]) -> list[str]:
         """Why `source` cannot be used (empty if it can); `known` maps roots to their fields."""
@@ -43,18 +44,20 @@ class ZenConditionEngine:
         return [reason for name in _names(source) if (reason := _unknown(name, known))]
 
     def matches(self, condition: Condition, facts: Facts) -> bool:
-        compiled = self._compiled.get(condition.source)
-        if compiled is None:
-            compiled = (zen.compile_expression(condition.source), _parts(condition.source))
-            self._compiled[condition.source] = compiled
-        whole, by_parts = compiled
+        source = condition.source
+        whole = self._compiled.get(source)
+        if whole is None:
+            whole = self._compiled[source] = zen.compile_expression(source)
         context = dict(facts)
         try:
             return whole.evaluate(context) is True
         except RuntimeError as error:
             if _kind(error) != "vmError":
                 raise
-            return by_parts(context)
+        by_parts = self._by_parts.get(source)
+        if by_parts is None:
+            by_parts = self._by_parts[source] = _parts(source)
+        return by_parts(context)
 
 
 def _parts(source: str) -> Evaluate:

@@ -46,8 +46,3 @@ class Customer:
             "city": self.location.city if self.location else None,
             "country": self.location.country if self.location else None,
         }
-
-
-NO_CUSTOMER_FACTS: dict[str, object] = dict.fromkeys(
-    ("id", "name", "tier", "account", "city", "country")
-)

@@ -171,25 +171,28 @@ class DemoDay:
         )
         if ref:
             self.report.opened += 1
-        self._pick_up_assigned()
+            self._notice_case(str(ref))
 
     def _presence(self, rep_id: str, presence: Presence) -> None:
         self._send(commands.SetRepPresence(rep_id, presence))
-        self._pick_up_assigned()
+        self._notice_owned_by(rep_id)
 
-    def _pick_up_assigned(self) -> None:
-        """Reps notice newly assigned cases and plan their work on them."""
-        cursor = None
-        while True:
-            where = case_views.CaseFilter(status="assigned")
-            page = case_views.list_cases(self.app.store, where, self.clock.now(), 200, cursor)
-            for case in page.items:
-                if case.ref not in self._working and case.owner:
-                    self._working.add(case.ref)
-                    self._later(3, 25, self._work(case.ref, case.owner))
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+    def _notice_case(self, ref: str) -> None:
+        """The owner of a case just routed notices it, if routing found one."""
+        case = case_views.get_case(self.app.store, ref, self.clock.now())
+        if case.status == "assigned" and case.owner:
+            self._plan(case.ref, case.owner)
+
+    def _notice_owned_by(self, rep_id: str) -> None:
+        """A rep whose capacity just freed up notices the queued cases it pulled."""
+        where = case_views.CaseFilter(status="assigned", owner=rep_id)
+        for case in case_views.list_cases(self.app.store, where, self.clock.now(), 200).items:
+            self._plan(case.ref, rep_id)
+
+    def _plan(self, ref: str, owner: str) -> None:
+        if ref not in self._working:
+            self._working.add(ref)
+            self._later(3, 25, self._work(ref, owner))
 
     def _work(self, ref: str, owner: str) -> Callable[[], None]:
         rep = f"rep:{owner}"
@@ -223,7 +226,7 @@ class DemoDay:
 
         def resolve() -> None:
             self._send(commands.ResolveCase(ref, rep, self.rng.choice(self.texts.resolutions)))
-            self._pick_up_assigned()
+            self._notice_owned_by(owner)
             if ref not in self._reopened and self.rng.random() < 0.08:
                 self._later(30, 240, reopen)
             elif self.rng.random() < 0.7:
@@ -243,7 +246,7 @@ class DemoDay:
                     self.rng.choice(self.texts.customer_replies.reopen),
                 )
             )
-            self._pick_up_assigned()
+            self._notice_case(ref)
 
         return start
 

@@ -24,10 +24,10 @@ from caseloom.domain.case.values import (
     check_priority,
     check_text,
 )
-from caseloom.domain.customer import NO_CUSTOMER_FACTS, Contact, Customer
+from caseloom.domain.customer import Contact, Customer
 from caseloom.domain.errors import IllegalTransition
 from caseloom.domain.journey import EMPTY_CHAIN, ChainHead, JourneyEntry, seal
-from caseloom.domain.policy import TRIAGE_FIELDS, Facts
+from caseloom.domain.policy import CUSTOMER_FIELDS, TRIAGE_FIELDS, Facts
 from caseloom.domain.sla import SlaClock, SlaMetric
 from caseloom.domain.triage import StampOutcome, TriageResult
 
@@ -131,7 +131,7 @@ class Case:
         }
         return {
             "case": case,
-            "customer": customer.facts() if customer else NO_CUSTOMER_FACTS,
+            "customer": customer.facts() if customer else dict.fromkeys(CUSTOMER_FIELDS),
             "triage": {name: signals.get(name) for name in TRIAGE_FIELDS},
         }
 

@@ -17,7 +17,7 @@ from caseloom.domain.workforce import missing_skills
 from caseloom.service_layer.ports import Clock, ConditionEngine, UnitOfWork
 
 ROUTABLE = (CaseStatus.TRIAGED, CaseStatus.REOPENED)
-QUEUE_LOOKAHEAD = 100
+QUEUE_LOOKAHEAD_PER_UNIT = 20  # queued cases read per free unit, to find ones the rep fits
 
 
 def route_case(
@@ -74,7 +74,8 @@ def offer_queued_work(
         rep = uow.reps.get(event.rep_id)
         if rep.unavailability():
             return
-        queue = uow.cases.queued(rep.teams, limit=QUEUE_LOOKAHEAD)
+        limit = rep.spare_capacity * QUEUE_LOOKAHEAD_PER_UNIT
+        queue = uow.cases.queued(rep.teams, limit=limit)
         now = clock.now()
         for case in routing.fill_from_queue(rep, queue):
             factors = {"open_items": rep.load, "spare_capacity": rep.spare_capacity}
