@@ -26,6 +26,7 @@ lint: install  ## formatting, lint, types, layer contracts
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench
 	$(BIN)/lint-imports
 
 format: install

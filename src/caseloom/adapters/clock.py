@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 class SystemClock:
@@ -23,3 +23,6 @@ class SimulatedClock:
 
     def advance_to(self, instant: datetime) -> None:
         self._now = max(self._now, instant.astimezone(UTC))
+
+    def advance(self, by: timedelta) -> None:
+        self._now += by
