@@ -6,14 +6,18 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import core_throughput
+from bench import core_throughput, triage_quality, triage_speed
 from bench.report import Outcome
 
 DEFAULT_CASES = 1000
 QUICK_CASES = 200
 
 # Each benchmark takes a number of cases and returns its figures and table.
-BENCHMARKS: tuple[Callable[[int], Outcome], ...] = (core_throughput.run,)
+BENCHMARKS: tuple[Callable[[int], Outcome], ...] = (
+    core_throughput.run,
+    triage_speed.run,
+    triage_quality.run,
+)
 
 
 def main() -> None:

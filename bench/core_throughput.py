@@ -170,7 +170,7 @@ def _figures(database: Database, flow: FlowRun, rewritten: floor.Floor) -> dict[
             "seconds": round(timed, 3),
             "wall_seconds": round(flow.wall_seconds, 3),
             "cases_per_second": round(flow_rate, 1),
-            "latency_ms": _latency_ms(flow.latencies),
+            "latency_ms": latency_ms(flow.latencies),
         },
         "journeys": {"verified": flow.journeys_verified, "broken": flow.journeys_broken},
         "floor": {
@@ -184,7 +184,7 @@ def _figures(database: Database, flow: FlowRun, rewritten: floor.Floor) -> dict[
     }
 
 
-def _latency_ms(latencies: Sequence[float]) -> dict[str, float]:
+def latency_ms(latencies: Sequence[float]) -> dict[str, float]:
     ordered = sorted(latencies)
     figures = {f"p{p}": _nearest_rank(ordered, p) for p in PERCENTILES}
     figures |= {"max": ordered[-1], "mean": sum(ordered) / len(ordered)}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from caseloom import bootstrap
 from caseloom.domain.case import Attribution, Case, Channel
 from caseloom.domain.customer import Contact, Customer
 from caseloom.domain.policy import (
@@ -46,7 +49,7 @@ def make_policy(**overrides: Any) -> Policy:
         "skills": frozenset({"billing", "broadband", "gas-safe"}),
         "customer_tiers": ("gold", "standard"),
         "custom_fields": {},
-        "triage": TriageSpec("keywords", 0.6, ("sentiment", "intent"), {}, {}, ()),
+        "triage": TriageSpec("local", 0.6, ("sentiment", "intent"), {}, {}, ()),
         "sla": (
             SlaPolicy(
                 "standard",
@@ -117,3 +120,10 @@ def make_customer(
 
 def triage_result(**signals: tuple[object, float]) -> TriageResult:
     return TriageResult("fake@1", {name: Signal(v, c) for name, (v, c) in signals.items()})  # type: ignore[arg-type]
+
+
+def copy_of_demo_policy(folder: Path) -> Path:
+    """The demo policy file in a copy of its folder (with its trained models), to edit freely."""
+    copy = folder / "demo"
+    shutil.copytree(bootstrap.DEMO_POLICY.parent, copy, dirs_exist_ok=True)
+    return copy / "policy.yaml"

@@ -18,7 +18,14 @@ from caseloom.domain.events import Event
 from caseloom.domain.journey import JourneyEntry
 from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
 from caseloom.domain.routing import queue_key
-from caseloom.domain.triage import TriageResult
+from caseloom.domain.triage import (
+    LlmAnswer,
+    LlmCall,
+    LlmUnavailable,
+    Signal,
+    SignalQuestion,
+    TriageResult,
+)
 from caseloom.domain.workforce import Rep, Technician
 
 T = TypeVar("T", Rep, Technician)
@@ -47,13 +54,42 @@ class FakeConditions:
 
 
 class FakeTriageModel:
-    def __init__(self, result: TriageResult) -> None:
+    """Reads every text as `result`, and every customer reply as `reply`."""
+
+    def __init__(self, result: TriageResult, reply: TriageResult | None = None) -> None:
         self.result = result
+        self.reply = reply or TriageResult("fake-replies@1", {})
         self.texts: list[str] = []
 
     def classify(self, text: str, spec: TriageSpec) -> TriageResult:
         self.texts.append(text)
         return self.result
+
+    def classify_many(self, texts: Sequence[str], spec: TriageSpec) -> list[TriageResult]:
+        return [self.classify(text, spec) for text in texts]
+
+    def read_reply(self, text: str, spec: TriageSpec) -> TriageResult:
+        self.texts.append(text)
+        return self.reply
+
+
+class FakeLlm:
+    """Answers with `signals`, or fails with `failure` (an outcome such as "HTTP 429")."""
+
+    label = "fake/llm-1"
+
+    def __init__(self, signals: dict[str, Signal] | None = None, failure: str = "") -> None:
+        self.signals = signals or {}
+        self.failure = failure
+        self.asked: list[tuple[str, tuple[SignalQuestion, ...]]] = []
+
+    def classify(self, text: str, asked: tuple[SignalQuestion, ...]) -> LlmAnswer:
+        self.asked.append((text, asked))
+        if self.failure:
+            raise LlmUnavailable(LlmCall(self.label, self.failure, attempts=3))
+        wanted = {q.name for q in asked}
+        call = LlmCall(self.label, "answered", input_tokens=120, output_tokens=30, cost=0.0004)
+        return LlmAnswer({n: s for n, s in self.signals.items() if n in wanted}, call)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,21 @@ from caseloom.adapters.clock import SimulatedClock, SystemClock
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
+from caseloom.adapters.llm import make_provider
 from caseloom.adapters.organisation import read_organisation
 from caseloom.adapters.policy import LoadedPolicy, YamlPolicyLoader
-from caseloom.adapters.triage_keywords import KeywordTriageModel
+from caseloom.adapters.triage_local.evaluation import Evaluation, evaluate
+from caseloom.adapters.triage_local.model import BUILTIN, REPLY_MODEL, LocalTriageModel
+from caseloom.adapters.triage_local.store import ModelCard, ModelStore
+from caseloom.adapters.triage_local.training import Labelled, read_labelled, train
 from caseloom.config import DEMO_POLICY, Settings
 from caseloom.domain import commands, events
 from caseloom.domain.errors import InvalidInput
-from caseloom.domain.policy import Policy
+from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.service_layer import workforce
 from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
 from caseloom.service_layer.messagebus import Handler, MessageBus
-from caseloom.service_layer.ports import Clock, UnitOfWork
+from caseloom.service_layer.ports import Clock, LlmProvider, TriageModel, UnitOfWork
 from caseloom.views.store import ReadStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,8 @@ __all__ = [
     "DEMO_POLICY",
     "Caseloom",
     "Clock",
+    "Evaluation",
+    "ModelCard",
     "Settings",
     "SimulatedClock",
     "bootstrap",
@@ -75,6 +81,62 @@ def settings(**overrides: Any) -> Settings:
 def check_policy(path: Path) -> LoadedPolicy:
     """The policy at `path`, or a PolicyError listing every problem with its file and line."""
     return YamlPolicyLoader(ZenConditionEngine()).load(path)
+
+
+def train_triage_model(
+    data: Path,
+    *,
+    text: str,
+    label: str,
+    signal: str,
+    name: str,
+    models_dir: Path | None = None,
+    policy: Path | None = None,
+) -> tuple[ModelCard, Labelled, Path]:
+    """Train a model for `signal` from labelled rows; store it as the next version of `name`.
+
+    Models go to `models_dir`, else to the models folder of the policy (default: the setting).
+    Returns the stored card, the data read, and the folder the model is in.
+    """
+    store = ModelStore(models_dir or Path(_triage_spec(policy).models_dir))
+    labelled = read_labelled(data, text, label)
+    card = train(labelled, signal=signal, name=name, store=store, now=SystemClock().now())
+    return card, labelled, store.root / card.name / str(card.version)
+
+
+def evaluate_triage(
+    data: Path,
+    *,
+    text: str,
+    label: str,
+    signal: str,
+    model: str | None = None,
+    threshold: float | None = None,
+    models_dir: Path | None = None,
+    policy: Path | None = None,
+) -> Evaluation:
+    """Read labelled rows with `model` (default: what the policy selects; "builtin": no
+    trained model) and compare; the threshold defaults to the policy's `min_confidence`."""
+    spec = _triage_spec(policy)
+    replies = signal == "reply_intent"
+    chosen = model or spec.models.get(signal) or (REPLY_MODEL if replies else "builtin")
+    store = ModelStore(models_dir or (BUILTIN if replies else Path(spec.models_dir)))
+    trained = {} if chosen == "builtin" else {signal: store.load(chosen)}
+    if trained and trained[signal][0].signal != signal:
+        raise InvalidInput(f"model {chosen} reads {trained[signal][0].signal}, not {signal}")
+    labelled = read_labelled(data, text, label)
+    return evaluate(
+        LocalTriageModel(trained, replies=None),
+        replace(spec, signals=(signal,)),
+        signal=signal,
+        texts=labelled.texts,
+        labels=labelled.labels,
+        threshold=spec.min_confidence if threshold is None else threshold,
+    )
+
+
+def _triage_spec(policy: Path | None) -> TriageSpec:
+    return check_policy(policy or settings().policy).policy.triage
 
 
 def fresh_sqlite(config: Settings) -> None:
@@ -116,17 +178,27 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     except BaseException:
         engine.dispose()
         raise
-    bus = MessageBus(uow, *_handlers(loaded.policy, clock, conditions))
-    return Caseloom(
-        bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=engine.dispose
-    )
+    spec = loaded.policy.triage
+    model = LocalTriageModel.for_policy(spec)
+    key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
+    llm = make_provider(spec.llm, key, clock) if spec.llm else None
+    bus = MessageBus(uow, *_handlers(loaded.policy, clock, conditions, model, llm))
+
+    def close() -> None:
+        if llm:
+            llm.close()
+        engine.dispose()
+
+    return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=close)
 
 
 def _handlers(
-    policy: Policy, clock: Clock, conditions: ZenConditionEngine
+    policy: Policy,
+    clock: Clock,
+    conditions: ZenConditionEngine,
+    model: TriageModel,
+    llm: LlmProvider | None,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
-    model = KeywordTriageModel()
-
     def bind(handler: Callable[..., object], **deps: object) -> Handler:
         return functools.partial(handler, **deps)
 
@@ -134,7 +206,8 @@ def _handlers(
     decided = {**timed, "conditions": conditions}
     command_handlers: dict[type[commands.Command], Handler] = {
         commands.OpenCase: bind(intake.open_case, **timed),
-        commands.AddMessage: bind(intake.add_message, **timed),
+        commands.AddMessage: bind(intake.add_message, model=model, **timed),
+        commands.ReviewTriage: bind(triage.review_triage, **decided),
         commands.AssignCase: bind(routing.assign_case, **timed),
         commands.StartWork: bind(resolution.start_work, **timed),
         commands.WaitOnCustomer: bind(resolution.wait_on_customer, **timed),
@@ -148,11 +221,15 @@ def _handlers(
         commands.SetTechnicianPresence: bind(workforce.set_technician_presence),
     }
     event_handlers: dict[type[events.Event], list[Handler]] = {
-        events.CaseOpened: [bind(triage.triage_case, model=model, **decided)],
+        events.CaseOpened: [bind(triage.triage_case, model=model, llm=llm, **decided)],
         events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
         events.SlaStarted: [bind(routing.route_case, **decided)],
         events.CaseReopened: [bind(routing.route_case, **decided)],
         events.CaseReleased: [bind(routing.offer_queued_work, **timed)],
         events.RepBecameAvailable: [bind(routing.offer_queued_work, **timed)],
+        events.ReplyInterpreted: [
+            bind(resolution.act_on_reply, **timed),
+            bind(supervisor.restamp_after_reply, **decided),
+        ],
     }
     return command_handlers, event_handlers

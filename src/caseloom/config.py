@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     max_request_bytes: int = Field(1_048_576, ge=1024, description="Larger requests get a 413")
     log_level: str = "info"
+    llm_api_key: SecretStr | None = Field(
+        None, description="The key of the LLM provider the policy names; never logged"
+    )
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, with secrets hidden, to print at start."""

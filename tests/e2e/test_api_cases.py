@@ -38,8 +38,9 @@ QUESTION: dict[str, Any] = {
     "contact": {"name": "Hema Patel", "email": "hema.patel@example.com"},
 }
 ROUTER: dict[str, Any] = {
-    "subject": "Router lights flashing orange",
-    "description": "The router shows an orange light now and then.",
+    "subject": "Router keeps dropping the connection",
+    "description": "My router drops the wifi every evening and the light flashes orange. "
+    "It is faulty.",
     "contact": {"name": "Jack O'Connor", "email": "jack.oconnor@example.com"},
 }
 
@@ -47,8 +48,9 @@ ROUTER: dict[str, Any] = {
 def stranger(number: int) -> dict[str, Any]:
     """A low-stakes case from someone with no account: it routes to tier 1."""
     return {
-        "subject": f"Router lights flashing orange ({number})",
-        "description": "The router shows an orange light now and then.",
+        "subject": f"Router keeps dropping the connection ({number})",
+        "description": "My router drops the wifi every evening and the light flashes orange. "
+        "It is faulty.",
         "contact": {"name": f"Stranger {number}", "email": f"stranger{number}@example.com"},
     }
 

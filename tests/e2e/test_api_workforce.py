@@ -58,8 +58,9 @@ BRIGHT_BIKES = {
 def router_case(number: int) -> dict[str, Any]:
     """A medium case from someone with no account: it routes to tier 1."""
     return {
-        "subject": f"Router lights flashing orange ({number})",
-        "description": "The router shows an orange light now and then.",
+        "subject": f"Router keeps dropping the connection ({number})",
+        "description": "My router drops the wifi every evening and the light flashes orange. "
+        "It is faulty.",
         "contact": {"name": f"Stranger {number}", "email": f"stranger{number}@example.com"},
     }
 

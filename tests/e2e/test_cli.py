@@ -16,7 +16,7 @@ from caseloom.domain import commands
 from caseloom.domain.case import Channel
 from caseloom.domain.errors import CaseloomError
 from caseloom.entrypoints.cli import app
-from tests.factories import NOW
+from tests.factories import NOW, copy_of_demo_policy
 from tests.fakes import FakeClock
 
 TYPO_LINE = '      when: case.severity == "high" and case.priority > 2\n'
@@ -35,10 +35,10 @@ def run(runner: CliRunner, *args: str) -> Result:
 @pytest.fixture
 def typo_policy(tmp_path: Path) -> tuple[Path, int]:
     """The demo policy with `case.severity` misspelt in one condition; returns (file, line)."""
-    lines = bootstrap.DEMO_POLICY.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = copy_of_demo_policy(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     line = lines.index(TYPO_LINE) + 1
     lines[line - 1] = TYPO_LINE.replace("case.severity", "case.severty")
-    path = tmp_path / "policy.yaml"
     path.write_text("".join(lines), encoding="utf-8")
     return path, line
 

@@ -17,8 +17,8 @@ def open_cases(app: Caseloom, count: int) -> list[str]:
             app.bus.handle(
                 commands.OpenCase(
                     Channel.PORTAL,
-                    f"Router broken #{n}",
-                    "The router is broken, no lights.",
+                    f"Router keeps dropping the connection #{n}",
+                    "My router drops the wifi every evening. It is faulty.",
                     "Hema Patel",
                     "hema.patel@example.com",
                 )

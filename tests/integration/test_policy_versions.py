@@ -12,13 +12,14 @@ from caseloom.domain import commands
 from caseloom.domain.case import Channel
 from caseloom.domain.errors import Conflict, PolicyError
 from caseloom.views import journey
+from tests.factories import copy_of_demo_policy
 from tests.fakes import FakeClock
 
 
 def demo_policy_with(tmp_path: Path, old: str, new: str) -> Path:
-    text = bootstrap.DEMO_POLICY.read_text("utf-8")
+    path = copy_of_demo_policy(tmp_path)
+    text = path.read_text("utf-8")
     assert old in text
-    path = tmp_path / "policy.yaml"
     path.write_text(text.replace(old, new), "utf-8")
     return path
 
@@ -52,18 +53,19 @@ def test_a_policy_with_a_typo_is_refused_with_its_line_and_nothing_changes(
         )
     )
     running.close()
-    typo = demo_policy_with(tmp_path, "version: 1", "version: 2").read_text("utf-8")
+    path = demo_policy_with(tmp_path, "version: 1", "version: 2")
+    typo = path.read_text("utf-8")
     typo = typo.replace(
         'when: case.product_line == "billing"', 'when: case.prodct_line == "billing"'
     )
-    (tmp_path / "policy.yaml").write_text(typo, "utf-8")
+    path.write_text(typo, "utf-8")
     line = typo.splitlines().index('      when: case.prodct_line == "billing"') + 1
 
     with pytest.raises(PolicyError) as refused:
-        start(database_url, tmp_path / "policy.yaml", clock)
+        start(database_url, path, clock)
 
     (problem,) = refused.value.problems
-    assert (problem.file, problem.line) == (str(tmp_path / "policy.yaml"), line)
+    assert (problem.file, problem.line) == (str(path), line)
     assert "did you mean case.product_line?" in problem.reason
     assert stored_policies(database_url) == [("northwind-service", 1)]
     again = start(database_url, bootstrap.DEMO_POLICY, clock)

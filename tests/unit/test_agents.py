@@ -2,108 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 
 import pytest
 
-from caseloom.domain import commands, events
-from caseloom.domain.case import CaseStatus, Channel
+from caseloom.domain import commands
+from caseloom.domain.case import CaseStatus
 from caseloom.domain.errors import IdempotencyConflict, InvalidInput, NotEligible
-from caseloom.domain.policy import (
-    CustomField,
-    FieldType,
-    Policy,
-    RoutingRule,
-    SlaPolicy,
-    TriageSpec,
-)
 from caseloom.domain.sla import SlaMetric
-from caseloom.domain.workforce import Presence, Rep
-from caseloom.service_layer import workforce
-from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
-from caseloom.service_layer.messagebus import MessageBus
-from tests.factories import NOW, make_customer, make_policy, make_rep, stamp, triage_result, when
-from tests.fakes import FakeClock, FakeConditions, FakeStore, FakeTriageModel, FakeUnitOfWork
-
-GOLD = 'customer.tier == "gold"'
-OUTAGE = 'triage.intent == "outage"'
-HIGH = 'case.severity == "high"'
-CONDITIONS = FakeConditions(
-    {
-        GOLD: lambda f: f["customer"]["tier"] == "gold",
-        OUTAGE: lambda f: f["triage"]["intent"] == "outage",
-        HIGH: lambda f: f["case"]["severity"] == "high",
-    }
-)
-POLICY = make_policy(
-    triage=TriageSpec(
-        "keywords", 0.6, ("intent",), {}, {}, (stamp("outages are high", OUTAGE, severity="high"),)
-    ),
-    sla=(
-        SlaPolicy(
-            "gold-high",
-            when(f"{GOLD} and {HIGH}"),
-            "24x7",
-            {
-                SlaMetric.FIRST_RESPONSE: timedelta(hours=1),
-                SlaMetric.RESOLUTION: timedelta(hours=8),
-            },
-        ),
-        make_policy().sla[0],
-    ),
-    routing=(RoutingRule("high to tier2", when(HIGH), ("tier2",)), make_policy().routing[0]),
-    custom_fields={"contract": CustomField("contract", FieldType.STRING)},
-)
-CONDITIONS.predicates[f"{GOLD} and {HIGH}"] = lambda f: (
-    f["customer"]["tier"] == "gold" and f["case"]["severity"] == "high"
-)
-
-
-class World:
-    """A bus wired like bootstrap's, on fakes."""
-
-    def __init__(self, policy: Policy = POLICY, intent: str = "outage", confidence: float = 0.9):
-        self.store = FakeStore()
-        self.clock = FakeClock(NOW)
-        self.model = FakeTriageModel(triage_result(intent=(intent, confidence)))
-        timed = {"policy": policy, "clock": self.clock}
-        decided = {**timed, "conditions": CONDITIONS}
-        p = functools.partial
-        self.bus = MessageBus(
-            lambda: FakeUnitOfWork(self.store),
-            {
-                commands.OpenCase: p(intake.open_case, **timed),
-                commands.AddMessage: p(intake.add_message, **timed),
-                commands.AssignCase: p(routing.assign_case, **timed),
-                commands.ResolveCase: p(resolution.resolve_case, **timed),
-                commands.SetRepPresence: p(workforce.set_rep_presence),
-                commands.RegisterRep: p(workforce.register_rep, policy=policy),
-            },
-            {
-                events.CaseOpened: [p(triage.triage_case, model=self.model, **decided)],
-                events.CaseTriaged: [p(supervisor.start_clocks, **decided)],
-                events.SlaStarted: [p(routing.route_case, **decided)],
-                events.CaseReopened: [p(routing.route_case, **decided)],
-                events.CaseReleased: [p(routing.offer_queued_work, **timed)],
-                events.RepBecameAvailable: [p(routing.offer_queued_work, **timed)],
-            },
-        )
-        self.store.customers["acme"] = make_customer("acme", "gold", "priya@example.com")
-
-    def rep(self, rep: Rep) -> Rep:
-        rep.version = 1
-        self.store.reps[rep.id] = rep
-        return rep
-
-    def open(self, email: str = "priya@example.com", **fields: object) -> str:
-        command = commands.OpenCase(
-            Channel.EMAIL, "Broadband down", "No internet at all.", "Priya", email, **fields
-        )  # type: ignore[arg-type]
-        return str(self.bus.handle(command))
-
-    def case(self, ref: str):  # type: ignore[no-untyped-def]
-        return self.store.cases[int(ref[3:])]
+from caseloom.domain.workforce import Presence
+from tests.factories import NOW, make_rep
+from tests.world import World
 
 
 def test_an_outage_from_a_gold_customer_is_stamped_high_timed_by_gold_sla_and_routed_to_tier2() -> (

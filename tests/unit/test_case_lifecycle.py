@@ -68,7 +68,8 @@ def test_an_illegal_move_is_refused_naming_where_the_case_can_go() -> None:
     with pytest.raises(IllegalTransition) as refused:
         case.resolve("fixed", by())
     assert str(refused.value) == (
-        "case CS-000001 cannot go from new to resolved; from new it can go to: triaged"
+        "case CS-000001 cannot go from new to resolved; "
+        "from new it can go to: triage_review, triaged"
     )
     assert case.status is CaseStatus.NEW
 

@@ -37,6 +37,15 @@ class AddMessage(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewTriage(Command):
+    """A person settles the signals no model was sure of (and may correct others)."""
+
+    ref: str
+    actor: str
+    signals: Mapping[str, str | bool | float | None]
+
+
+@dataclass(frozen=True, slots=True)
 class AssignCase(Command):
     ref: str
     rep_id: str

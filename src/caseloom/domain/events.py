@@ -20,6 +20,22 @@ class CaseTriaged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class TriageReviewRequested(Event):
+    """No model read these signals surely enough; the case waits for a person."""
+
+    ref: str
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyInterpreted(Event):
+    """A customer's reply changed what we know: e.g. ("confirmed_fixed",) or ("urgency_rise",)."""
+
+    ref: str
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SlaStarted(Event):
     ref: str
 

@@ -88,14 +88,81 @@ class StampRule:
     set: Mapping[str, object]
 
 
+class LlmProviderKind(StrEnum):
+    OPENAI = "openai"
+    ANTHROPIC = "anthropic"
+    GOOGLE = "google"
+    OPENAI_COMPATIBLE = "openai-compatible"
+
+
+class PersonalData(StrEnum):
+    """Kinds of personal data that can be redacted before text leaves for an LLM provider."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    CARD = "card"
+
+
+@dataclass(frozen=True, slots=True)
+class LlmSpec:
+    """The LLM a team brings: asked only where the local model is unsure (or first, if chosen)."""
+
+    provider: LlmProviderKind
+    model: str
+    base_url: str | None = None  # required for openai-compatible; optional for the others
+    timeout: timedelta = timedelta(seconds=10)  # per attempt
+    retries: int = 2  # after the first attempt, for timeouts, 429s and server errors
+    redact: frozenset[PersonalData] = frozenset(PersonalData)
+    input_price: float | None = None  # per million input tokens, for the journey's cost
+    output_price: float | None = None  # per million output tokens
+    breaker_failures: int = 5  # consecutive failed calls that open the circuit
+    breaker_cooldown: timedelta = timedelta(seconds=60)  # how long it stays open
+    ask: tuple[str, ...] = ()  # the signals it is asked for (when unsure); each call costs
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider}/{self.model}"
+
+
+class ReplyAction(StrEnum):
+    """What a re-read customer reply may lead to; policy picks one per kind of change."""
+
+    NOTHING = "nothing"
+    RESOLVE = "resolve"  # the customer confirmed the fix: resolve (a resolved case stays so)
+    RESTAMP = "restamp"  # apply the stamps again with the reply's signals
+
+
+class ReplyChange(StrEnum):
+    CONFIRMED_FIXED = "confirmed_fixed"
+    STILL_BROKEN = "still_broken"
+    SENTIMENT_DROP = "sentiment_drop"
+    URGENCY_RISE = "urgency_rise"
+
+
+REPLY_ACTIONS: Mapping[ReplyChange, tuple[ReplyAction, ...]] = {
+    ReplyChange.CONFIRMED_FIXED: (ReplyAction.NOTHING, ReplyAction.RESOLVE),
+    ReplyChange.STILL_BROKEN: (ReplyAction.NOTHING, ReplyAction.RESTAMP),
+    ReplyChange.SENTIMENT_DROP: (ReplyAction.NOTHING, ReplyAction.RESTAMP),
+    ReplyChange.URGENCY_RISE: (ReplyAction.NOTHING, ReplyAction.RESTAMP),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class TriageSpec:
-    model: str
+    model: str  # which reads first: "local" (the LLM only where unsure) or "llm"
     min_confidence: float
     signals: tuple[str, ...]
     intents: Mapping[str, tuple[str, ...]]  # intent -> keywords that indicate it
     product_lines: Mapping[str, tuple[str, ...]]  # product line -> keywords
     stamps: tuple[StampRule, ...]
+    models: Mapping[str, str] = field(default_factory=dict)  # signal -> trained "name@version"
+    models_dir: str = ""  # where the trained models are, resolved against the policy file
+    llm: LlmSpec | None = None
+    review: tuple[str, ...] = ()  # signals a person must settle when no model is sure
+    replies: Mapping[ReplyChange, ReplyAction] = field(default_factory=dict)
+
+    def reply_action(self, change: ReplyChange) -> ReplyAction:
+        return self.replies.get(change, ReplyAction.NOTHING)
 
 
 @dataclass(frozen=True, slots=True)

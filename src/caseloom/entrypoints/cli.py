@@ -20,6 +20,7 @@ from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
 from caseloom.entrypoints.api import create_app
 from caseloom.entrypoints.demo import LONDON
+from caseloom.entrypoints.triage_cli import triage_app
 from caseloom.views import journey as journey_views
 from caseloom.views import reports
 
@@ -34,6 +35,7 @@ org_app = typer.Typer(help="Load customers, reps and technicians.", no_args_is_h
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
+app.add_typer(triage_app, name="triage")
 console = Console()
 errors = Console(stderr=True)
 

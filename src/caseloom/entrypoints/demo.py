@@ -42,14 +42,17 @@ FILLS = {
 }
 CHANNELS = [(Channel.EMAIL, 55), (Channel.PORTAL, 30), (Channel.PHONE, 10), (Channel.API, 5)]
 STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes", "Robin Lee"]
+LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
 
 
 class _Text(BaseModel):
     subject: str
+    intent: str  # what the team lead says when the models are unsure
     body: str
 
 
 class _Replies(BaseModel):
+    fixed: list[str]
     waiting: list[str]
     reopen: list[str]
 
@@ -171,17 +174,26 @@ class DemoDay:
         )
         if ref:
             self.report.opened += 1
-            self._notice_case(str(ref))
+            self._notice_case(str(ref), opening.intent)
 
     def _presence(self, rep_id: str, presence: Presence) -> None:
         self._send(commands.SetRepPresence(rep_id, presence))
         self._notice_owned_by(rep_id)
 
-    def _notice_case(self, ref: str) -> None:
-        """The owner of a case just routed notices it, if routing found one."""
+    def _notice_case(self, ref: str, intent: str = "") -> None:
+        """The owner of a case just routed notices it; the team lead, a case sent to review."""
         case = case_views.get_case(self.app.store, ref, self.clock.now())
         if case.status == "assigned" and case.owner:
             self._plan(case.ref, case.owner)
+        elif case.status == "triage_review" and intent:
+            self._later(5, 40, self._review(ref, intent))
+
+    def _review(self, ref: str, intent: str) -> Callable[[], None]:
+        def settle() -> None:
+            self._send(commands.ReviewTriage(ref, LEAD, {"intent": intent}))
+            self._notice_case(ref)
+
+        return settle
 
     def _notice_owned_by(self, rep_id: str) -> None:
         """A rep whose capacity just freed up notices the queued cases it pulled."""
@@ -214,15 +226,20 @@ class DemoDay:
                 self._later(15, 120, resolve)
 
         def customer_answers() -> None:
+            replies = self.texts.customer_replies
+            fixed = self.rng.random() < 0.35
             self._send(
                 commands.AddMessage(
                     ref,
                     MessageKind.CUSTOMER_REPLY,
                     "customer",
-                    self.rng.choice(self.texts.customer_replies.waiting),
+                    self.rng.choice(replies.fixed if fixed else replies.waiting),
                 )
             )
-            self._later(10, 60, resolve)
+            if fixed:  # the policy resolves it on the customer's word
+                self._notice_owned_by(owner)
+            else:
+                self._later(10, 60, resolve)
 
         def resolve() -> None:
             self._send(commands.ResolveCase(ref, rep, self.rng.choice(self.texts.resolutions)))

@@ -14,7 +14,7 @@ from caseloom.domain.case import Case
 from caseloom.domain.customer import Customer
 from caseloom.domain.events import Event
 from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
-from caseloom.domain.triage import TriageResult
+from caseloom.domain.triage import LlmAnswer, SignalQuestion, TriageResult
 from caseloom.domain.workforce import Rep, Technician
 
 
@@ -31,7 +31,35 @@ class ConditionEngine(Protocol):
 
 
 class TriageModel(Protocol):
+    """A local model: reads text into signals on this machine, without any network."""
+
     def classify(self, text: str, spec: TriageSpec) -> TriageResult: ...
+
+    def classify_many(self, texts: Sequence[str], spec: TriageSpec) -> list[TriageResult]:
+        """The same as `classify` for each text, done together (much faster per text)."""
+        ...
+
+    def read_reply(self, text: str, spec: TriageSpec) -> TriageResult:
+        """A customer's reply: sentiment, urgency and `reply_intent` (did the fix work?)."""
+        ...
+
+
+class LlmProvider(Protocol):
+    """A team's own LLM, asked for the signals the local model is unsure of."""
+
+    @property
+    def label(self) -> str:
+        """Provider and model, e.g. "openai/gpt-4o-mini"."""
+        ...
+
+    def classify(self, text: str, asked: tuple[SignalQuestion, ...]) -> LlmAnswer:
+        """The asked signals, validated against their questions; raises `LlmUnavailable`.
+
+        Personal data is redacted before the text leaves, as the policy says; timeouts, retries
+        and the circuit breaker are the provider's own business, and each shows in the answer's
+        (or the error's) `LlmCall`.
+        """
+        ...
 
 
 class CaseRepository(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,13 +74,7 @@ def get_case(store: ReadStore, ref: str, now: datetime) -> CaseDetail:
         notes = conn.execute(
             select(messages).where(messages.c.case_id == number).order_by(messages.c.id)
         ).all()
-    triage = row.triage and TriageView(
-        model=row.triage["model"],
-        signals={
-            n: SignalView(value=s["value"], confidence=s["confidence"])
-            for n, s in row.triage["signals"].items()
-        },
-    )
+    triage = row.triage and triage_view(row.triage)
     return CaseDetail(
         **_summary_fields(row, clocks, now),
         description=row.description,
@@ -131,3 +125,16 @@ def list_cases(
         clocks = _clocks_of(conn, [r.id for r in page])
     items = [CaseSummary(**_summary_fields(r, clocks[r.id], now)) for r in page]
     return CasePage(items=items, next_cursor=items[-1].ref if len(rows) > limit else None)
+
+
+def triage_view(stored: Mapping[str, Any]) -> TriageView:
+    return TriageView(
+        model=stored["model"],
+        signals={
+            name: SignalView(
+                value=s["value"], confidence=s["confidence"], source=s.get("source", "")
+            )
+            for name, s in stored["signals"].items()
+        },
+        llm=stored.get("llm"),
+    )

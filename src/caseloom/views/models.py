@@ -19,11 +19,24 @@ class ContactView(ReadModel):
 class SignalView(ReadModel):
     value: str | bool | float | None
     confidence: float
+    source: str = ""  # the model, LLM or person that read it
 
 
 class TriageView(ReadModel):
     model: str
     signals: dict[str, SignalView]
+    llm: dict[str, object] | None = None  # the LLM call, if one was made: tokens, cost, outcome
+
+
+class ReviewItem(ReadModel):
+    """A case waiting for a person to settle the signals no model was sure of."""
+
+    ref: str
+    subject: str
+    description: str
+    opened_at: datetime
+    unsure: list[str]
+    triage: TriageView
 
 
 class ClockView(ReadModel):

@@ -124,7 +124,7 @@ def test_a_minimal_policy_loads_with_the_documented_defaults(tmp_path: Path) -> 
     assert set(policy.calendars) == {"24x7"}
     assert policy.teams["tier1"].calendar == "24x7"
     assert policy.customer_tiers == ("standard",)
-    assert policy.triage.model == "keywords"
+    assert policy.triage.model == "local"
     assert policy.triage.min_confidence == 0.6
     assert "sentiment" in policy.triage.signals
     assert policy.handoffs == ()

@@ -128,9 +128,9 @@ def test_a_duration_is_written_in_days_hours_and_minutes(
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("4 hours", "'4 hours' is not a duration; write e.g. 90m, 4h, 2d or 1h30m"),
-        ("1.5h", "'1.5h' is not a duration; write e.g. 90m, 4h, 2d or 1h30m"),
-        ("30", "30 is not a duration; write e.g. 90m, 4h, 2d or 1h30m"),
+        ("4 hours", "'4 hours' is not a duration; write e.g. 30s, 90m, 4h, 2d or 1h30m"),
+        ("1.5h", "'1.5h' is not a duration; write e.g. 30s, 90m, 4h, 2d or 1h30m"),
+        ("30", "30 is not a duration; write e.g. 30s, 90m, 4h, 2d or 1h30m"),
         ("0m", "a duration must be longer than zero"),
     ],
 )

@@ -20,17 +20,19 @@ from caseloom.domain.customer import Contact
 from caseloom.domain.errors import ConcurrencyConflict, NotFound
 from caseloom.domain.journey import ChainHead, JourneyEntry
 from caseloom.domain.sla import SlaClock, SlaMetric
-from caseloom.domain.triage import Signal, TriageResult
+from caseloom.domain.triage import LlmCall, Signal, TriageResult
 
 
 def _triage_from(data: Mapping[str, Any] | None) -> TriageResult | None:
     if data is None:
         return None
     signals = {
-        name: Signal(s["value"], s["confidence"], tuple(s["evidence"]))
+        name: Signal(s["value"], s["confidence"], tuple(s["evidence"]), s.get("source", ""))
         for name, s in data["signals"].items()
     }
-    return TriageResult(data["model"], signals)
+    llm = data.get("llm")
+    call = LlmCall(**{**llm, "redacted": tuple(llm["redacted"])}) if llm else None
+    return TriageResult(data["model"], signals, call)
 
 
 def _row(case: Case) -> dict[str, Any]:

@@ -14,20 +14,27 @@ from pydantic import BaseModel, ValidationError
 
 from caseloom.adapters import yaml_source
 from caseloom.adapters.conditions import ZenConditionEngine
-from caseloom.adapters.policy.schema import PolicyDoc, weekly
+from caseloom.adapters.policy.schema import LlmDoc, PolicyDoc, weekly
+from caseloom.adapters.triage_local.store import ModelStore
 from caseloom.adapters.yaml_source import Path_, Source
 from caseloom.domain.case import PRIORITIES, Severity
-from caseloom.domain.errors import InvalidInput, PolicyError
+from caseloom.domain.errors import CaseloomError, InvalidInput, PolicyError
 from caseloom.domain.policy import (
     CASE_FIELDS,
     CUSTOMER_FIELDS,
+    REPLY_ACTIONS,
     STAMPABLE_FIELDS,
     TRIAGE_FIELDS,
     Condition,
     CustomField,
     FieldType,
     Handoff,
+    LlmProviderKind,
+    LlmSpec,
+    PersonalData,
     Policy,
+    ReplyAction,
+    ReplyChange,
     RoutingRule,
     SelectionModel,
     SlaPolicy,
@@ -35,6 +42,7 @@ from caseloom.domain.policy import (
     TriageSpec,
 )
 from caseloom.domain.sla import ALWAYS, BusinessCalendar, SlaMetric
+from caseloom.domain.triage import BOOLEAN_LABELS, SENTIMENTS, URGENCIES
 from caseloom.domain.workforce import Team, TeamKind
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -53,12 +61,13 @@ class YamlPolicyLoader:
     def load(self, path: Path) -> LoadedPolicy:
         source = yaml_source.read(path)
         doc = _validate(source) if not source.problems else None
-        if doc is not None:
-            _Checker(source, doc, self._conditions).check()
-        if source.problems or doc is None:
+        models = ModelStore(path.parent / doc.triage.models_dir) if doc else None
+        if doc is not None and models is not None:
+            _Checker(source, doc, self._conditions, models).check()
+        if source.problems or doc is None or models is None:
             raise PolicyError(sorted(source.problems, key=lambda p: (p.file, p.line)))
         text = "".join(f"# --- {name}\n{body}" for name, body in source.texts.items())
-        return LoadedPolicy(_build(source, doc), text)
+        return LoadedPolicy(_build(source, doc, models), text)
 
 
 def _validate(source: Source) -> PolicyDoc | None:
@@ -130,8 +139,10 @@ def _unwrap(annotation: object) -> object:
 class _Checker:
     """The cross-references and conditions a schema cannot check."""
 
-    def __init__(self, source: Source, doc: PolicyDoc, conditions: ZenConditionEngine) -> None:
-        self.source, self.doc, self.conditions = source, doc, conditions
+    def __init__(
+        self, source: Source, doc: PolicyDoc, conditions: ZenConditionEngine, models: ModelStore
+    ) -> None:
+        self.source, self.doc, self.conditions, self.models = source, doc, conditions, models
         self.calendars = {ALWAYS.name, *doc.calendars}
         self.known = {
             "case": [*CASE_FIELDS, *doc.custom_fields],
@@ -200,6 +211,56 @@ class _Checker:
             self._calendar(("teams", name, "calendar"), team.calendar)
 
     def _triage(self) -> None:
+        triage = self.doc.triage
+        if triage.model == "llm" and triage.llm is None:
+            self.fail(("triage", "model"), "model: llm needs an `llm` section naming the provider")
+        for signal in triage.review:
+            if signal not in triage.signals:
+                self.fail(("triage", "review"), f"{signal} is reviewed but not among the signals")
+        for signal in triage.llm.ask if triage.llm else []:
+            if signal not in triage.signals:
+                self.fail(("triage", "llm", "ask"), f"{signal} is asked but not among the signals")
+        for change, action in triage.replies.items():
+            allowed = REPLY_ACTIONS[ReplyChange(change)]
+            if ReplyAction(action) not in allowed:
+                self.fail(
+                    ("triage", "replies", change),
+                    f"{change} can lead to {' or '.join(allowed)}, not {action}",
+                )
+        for signal, ref in triage.models.items():
+            self._model(("triage", "models", signal), signal, ref)
+        self._stamps()
+
+    def _model(self, path: Path_, signal: str, ref: str) -> None:
+        if "@" not in ref:
+            self.fail(
+                path, f"write {ref}@<version>, so that a policy version always means one model"
+            )
+            return
+        try:
+            card = self.models.card(ref)
+        except CaseloomError as error:
+            self.fail(path, str(error))
+            return
+        if card.signal != signal:
+            self.fail(path, f"model {ref} reads {card.signal}, not {signal}")
+        triage = self.doc.triage
+        allowed = {
+            "intent": tuple(triage.intents),
+            "product_line": tuple(triage.product_lines),
+            "sentiment": SENTIMENTS,
+            "urgency": URGENCIES,
+            "on_site_required": BOOLEAN_LABELS,
+        }[signal]
+        unknown = [label for label in card.labels if allowed and label.lower() not in allowed]
+        if unknown:
+            self.fail(
+                path,
+                f"model {ref} gives {signal} labels the policy does not know: "
+                f"{', '.join(unknown)}; {signal} is one of {', '.join(allowed)}",
+            )
+
+    def _stamps(self) -> None:
         stampable = {*STAMPABLE_FIELDS, *self.doc.custom_fields}
         for index, stamp in enumerate(self.doc.triage.stamps):
             path: Path_ = ("triage", "stamps", index)
@@ -278,7 +339,7 @@ def _label(source: Source, path: Path_, name: str | None) -> str:
     return f"{name or yaml_source.dotted(path)} ({Path(file).name}:{line})"
 
 
-def _build(source: Source, doc: PolicyDoc) -> Policy:
+def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
     calendars = {ALWAYS.name: ALWAYS} | {
         name: BusinessCalendar(
             name, cal.timezone, None if cal.hours == "24x7" else weekly(cal.hours)
@@ -302,8 +363,13 @@ def _build(source: Source, doc: PolicyDoc) -> Policy:
             model=triage.model,
             min_confidence=triage.min_confidence,
             signals=tuple(triage.signals),
-            intents={k: tuple(v) for k, v in triage.intents.items()},
-            product_lines={k: tuple(v) for k, v in triage.product_lines.items()},
+            intents=_labels(triage.intents, triage.models.get("intent"), models),
+            product_lines=_labels(triage.product_lines, triage.models.get("product_line"), models),
+            models=dict(triage.models),
+            models_dir=str(models.root),
+            llm=_llm(triage.llm, tuple(triage.review) or tuple(triage.signals)),
+            review=tuple(triage.review),
+            replies={ReplyChange(k): ReplyAction(v) for k, v in triage.replies.items()},
             stamps=tuple(
                 StampRule(
                     _label(source, ("triage", "stamps", i), s.name),
@@ -346,3 +412,30 @@ def _build(source: Source, doc: PolicyDoc) -> Policy:
 
 
 _HANDOFF_METRICS = {"response": SlaMetric.FIRST_RESPONSE, "resolution": SlaMetric.RESOLUTION}
+
+
+def _labels(
+    declared: Mapping[str, list[str]], model: str | None, models: ModelStore
+) -> dict[str, tuple[str, ...]]:
+    """The labels of a signal with their keywords: as declared, else the trained model's."""
+    if declared or model is None:
+        return {label: tuple(words) for label, words in declared.items()}
+    return dict.fromkeys(models.card(model).labels, ())
+
+
+def _llm(doc: LlmDoc | None, default_ask: tuple[str, ...]) -> LlmSpec | None:
+    if doc is None:
+        return None
+    return LlmSpec(
+        provider=LlmProviderKind(doc.provider),
+        model=doc.model,
+        base_url=doc.base_url,
+        timeout=doc.timeout,
+        retries=doc.retries,
+        redact=frozenset(PersonalData(kind) for kind in doc.redact),
+        input_price=doc.price.input if doc.price else None,
+        output_price=doc.price.output if doc.price else None,
+        breaker_failures=doc.breaker.failures,
+        breaker_cooldown=doc.breaker.cooldown,
+        ask=tuple(doc.ask) or default_ask,
+    )

@@ -8,12 +8,19 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from caseloom.domain.sla import MINUTES_PER_DAY, Interval
 from caseloom.domain.triage import SIGNALS
 
-_DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?")
+_DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?")
 _INTERVAL = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -21,9 +28,9 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def parse_duration(value: object) -> timedelta:
     match = _DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
     if not match or not any(match.groups()):
-        raise ValueError(f"{value!r} is not a duration; write e.g. 90m, 4h, 2d or 1h30m")
-    days, hours, minutes = (int(g or 0) for g in match.groups())
-    duration = timedelta(days=days, hours=hours, minutes=minutes)
+        raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 90m, 4h, 2d or 1h30m")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    duration = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if not duration:
         raise ValueError("a duration must be longer than zero")
     return duration
@@ -115,20 +122,76 @@ class StampDoc(Doc):
     set: dict[str, str | int | float | bool] = Field(min_length=1)
 
 
+def _signals(value: list[str]) -> list[str]:
+    unknown = [name for name in value if name not in SIGNALS]
+    if unknown:
+        raise ValueError(f"unknown signal {', '.join(unknown)}; signals: {', '.join(SIGNALS)}")
+    return value
+
+
+class LlmPriceDoc(Doc):
+    input: float = Field(ge=0)  # per million input tokens
+    output: float = Field(ge=0)  # per million output tokens
+
+
+class BreakerDoc(Doc):
+    failures: int = Field(5, ge=1, le=100)
+    cooldown: Duration = timedelta(minutes=1)
+
+
+class LlmDoc(Doc):
+    provider: Literal["openai", "anthropic", "google", "openai-compatible"]
+    model: str = Field(min_length=1, max_length=200)
+    base_url: str | None = Field(None, pattern=r"^https?://\S+$")
+    timeout: Duration = timedelta(seconds=10)
+    retries: int = Field(2, ge=0, le=5)
+    redact: list[Literal["email", "phone", "card"]] = ["email", "phone", "card"]
+    price: LlmPriceDoc | None = None
+    breaker: BreakerDoc = BreakerDoc()
+    ask: list[str] = []  # default: the signals under `review`, else every signal
+
+    @field_validator("ask")
+    @classmethod
+    def _known_signals(cls, value: list[str]) -> list[str]:
+        return _signals(value)
+
+    @model_validator(mode="after")
+    def _compatible_needs_url(self) -> LlmDoc:
+        if self.provider == "openai-compatible" and not self.base_url:
+            raise ValueError("an openai-compatible provider needs its base_url")
+        return self
+
+
+ReplyChangeName = Literal["confirmed_fixed", "still_broken", "sentiment_drop", "urgency_rise"]
+
+
 class TriageDoc(Doc):
-    model: Literal["keywords"] = "keywords"
+    model: Literal["local", "llm"] = "local"
     min_confidence: float = Field(0.6, ge=0, le=1)
     signals: list[str] = list(SIGNALS)
     intents: dict[Name, list[str]] = {}
     product_lines: dict[Name, list[str]] = {}
+    models: dict[str, str] = {}
+    models_dir: str = "models"
+    llm: LlmDoc | None = None
+    review: list[str] = []
+    replies: dict[ReplyChangeName, Literal["nothing", "resolve", "restamp"]] = {}
     stamps: list[StampDoc] = []
 
-    @field_validator("signals")
+    @field_validator("signals", "review")
     @classmethod
     def _known_signals(cls, value: list[str]) -> list[str]:
-        unknown = [name for name in value if name not in SIGNALS]
+        return _signals(value)
+
+    @field_validator("models")
+    @classmethod
+    def _known_model_signals(cls, value: dict[str, str]) -> dict[str, str]:
+        readable = [s for s in SIGNALS if s != "language"]
+        unknown = [name for name in value if name not in readable]
         if unknown:
-            raise ValueError(f"unknown signal {', '.join(unknown)}; signals: {', '.join(SIGNALS)}")
+            raise ValueError(
+                f"no trained model reads {', '.join(unknown)}; models read: {', '.join(readable)}"
+            )
         return value
 
 

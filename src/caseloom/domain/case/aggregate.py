@@ -27,9 +27,9 @@ from caseloom.domain.case.values import (
 from caseloom.domain.customer import Contact, Customer
 from caseloom.domain.errors import IllegalTransition
 from caseloom.domain.journey import EMPTY_CHAIN, ChainHead, JourneyEntry, seal
-from caseloom.domain.policy import CUSTOMER_FIELDS, TRIAGE_FIELDS, Facts
+from caseloom.domain.policy import CUSTOMER_FIELDS, TRIAGE_FIELDS, Facts, ReplyChange
 from caseloom.domain.sla import SlaClock, SlaMetric
-from caseloom.domain.triage import StampOutcome, TriageResult
+from caseloom.domain.triage import ReplyReading, StampOutcome, TriageResult
 
 
 @dataclass(eq=False)
@@ -158,6 +158,42 @@ class Case:
         )
         self.events.append(events.CaseTriaged(self.ref))
 
+    def hold_for_review(
+        self, result: TriageResult, unsure: tuple[str, ...], min_confidence: float, by: Attribution
+    ) -> None:
+        """No model read `unsure` surely enough: the case waits for a person to settle them."""
+        self._move(CaseStatus.TRIAGE_REVIEW)
+        self.triage = result
+        readings = ", ".join(
+            f"{name} {result.signals[name].confidence:.2f}" if name in result.signals else name
+            for name in unsure
+        )
+        asked = f"; {result.llm.provider}: {result.llm.outcome}" if result.llm else ""
+        self._record(
+            "triage",
+            by,
+            inputs=result.journey_inputs(),
+            decision={"review": list(unsure), "stamps": {}, "rules": []},
+            reason=f"unsure of {readings} (below {min_confidence}){asked}: a person reviews it",
+        )
+        self.events.append(events.TriageReviewRequested(self.ref, unsure))
+
+    def restamp(
+        self, result: TriageResult, stamps: StampOutcome, changes: tuple[str, ...], by: Attribution
+    ) -> None:
+        """A customer's reply changed the signals: keep them, and apply the stamps that now fire."""
+        self.triage = result
+        for name, value in stamps.changes.items():
+            self._stamp(name, value)
+        fired = ", ".join(stamps.fired) or "no stamp rule"
+        self._record(
+            "triage",
+            by,
+            inputs=result.journey_inputs(),
+            decision={"stamps": dict(stamps.changes), "rules": list(stamps.fired)},
+            reason=f"the customer's reply showed {', '.join(changes)}; re-stamped by {fired}",
+        )
+
     def _stamp(self, name: str, value: object) -> None:
         if name == "severity":
             self.severity = Severity(str(value))
@@ -239,28 +275,46 @@ class Case:
             self.clocks[SlaMetric.RESOLUTION] = self.clocks[SlaMetric.RESOLUTION].resume()
         self.events.append(events.CaseReopened(self.ref))
 
-    def add_message(self, kind: MessageKind, body: str, by: Attribution) -> None:
-        """A rep reply answers the customer; a customer reply resumes or reopens the case."""
+    def add_message(
+        self, kind: MessageKind, body: str, by: Attribution, reading: ReplyReading | None = None
+    ) -> None:
+        """A rep reply answers the customer; a customer reply resumes or reopens the case.
+
+        `reading` is what the Triage agent made of a customer's reply: a reply that confirms the
+        fix does not reopen a resolved case, and what changed is raised for the agents to act on.
+        """
         text = check_text("the message", body, required=True)
         if self.status is CaseStatus.CLOSED and kind is not MessageKind.CUSTOMER_REPLY:
             raise IllegalTransition(f"case {self.ref} is closed; only a customer reply reopens it")
         self.new_messages.append(Message(kind, by.actor, text, by.at))
+        inputs: dict[str, object] = {"kind": kind, "characters": len(text)}
+        decision: dict[str, object] = {}
+        if reading:
+            inputs["reading"] = reading.result.journey_inputs()
+            decision["changes"] = list(reading.changes)
+            if self.triage and reading.updates:
+                self.triage = self.triage.corrected(reading.updates, "reply")
         self._record(
             "message",
             by,
-            inputs={"kind": kind, "characters": len(text)},
-            decision={},
+            inputs=inputs,
+            decision=decision,
             reason=f"{kind.replace('_', ' ')} added",
         )
         if kind is MessageKind.REP_REPLY:
             self._meet(SlaMetric.FIRST_RESPONSE, by.at)
         elif kind is MessageKind.CUSTOMER_REPLY:
-            self._on_customer_reply(by)
+            self._on_customer_reply(by, reading.changes if reading else ())
+        if reading and reading.changes:
+            self.events.append(events.ReplyInterpreted(self.ref, reading.changes))
 
-    def _on_customer_reply(self, by: Attribution) -> None:
+    def _on_customer_reply(self, by: Attribution, changes: tuple[str, ...]) -> None:
         if self.status is CaseStatus.WAITING_ON_CUSTOMER:
             self._transition(CaseStatus.IN_PROGRESS, "work", by, "the customer replied")
-        elif self.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        elif (
+            self.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+            and ReplyChange.CONFIRMED_FIXED not in changes
+        ):
             self.reopen("the customer replied after resolution", by)
 
     # -- internals ----------------------------------------------------------------------------

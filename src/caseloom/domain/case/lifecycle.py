@@ -10,6 +10,7 @@ from caseloom.domain.errors import IllegalTransition
 
 class CaseStatus(StrEnum):
     NEW = "new"
+    TRIAGE_REVIEW = "triage_review"  # no model was sure enough: a person reads it first
     TRIAGED = "triaged"
     QUEUED = "queued"
     ASSIGNED = "assigned"
@@ -22,7 +23,8 @@ class CaseStatus(StrEnum):
 
 S = CaseStatus
 TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
-    S.NEW: frozenset({S.TRIAGED}),
+    S.NEW: frozenset({S.TRIAGED, S.TRIAGE_REVIEW}),
+    S.TRIAGE_REVIEW: frozenset({S.TRIAGED}),
     S.TRIAGED: frozenset({S.QUEUED, S.ASSIGNED}),
     S.QUEUED: frozenset({S.ASSIGNED}),
     S.ASSIGNED: frozenset({S.IN_PROGRESS, S.QUEUED, S.ASSIGNED, S.RESOLVED}),

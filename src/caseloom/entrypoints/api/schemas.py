@@ -43,6 +43,10 @@ class ActorIn(Body):
     actor: Actor = "api"
 
 
+class ReviewIn(ActorIn):
+    signals: Annotated[dict[str, str | bool | None], Field(min_length=1, max_length=10)]
+
+
 class AssignIn(ActorIn):
     rep_id: Id
     reason: Annotated[str, Field(max_length=1000)] = ""

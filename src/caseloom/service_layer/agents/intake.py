@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from caseloom.domain.case import Attribution, Case
+from caseloom.domain.case import Attribution, Case, MessageKind
 from caseloom.domain.commands import AddMessage, OpenCase
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import IdempotencyConflict, InvalidInput
 from caseloom.domain.policy import Policy
-from caseloom.service_layer.ports import Clock, UnitOfWork
+from caseloom.service_layer.agents import triage
+from caseloom.service_layer.ports import Clock, TriageModel, UnitOfWork
 
 
 def open_case(cmd: OpenCase, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> str:
@@ -53,9 +54,19 @@ def _customer_of(cmd: OpenCase, contact: Contact, uow: UnitOfWork) -> str | None
     return cmd.customer_id
 
 
-def add_message(cmd: AddMessage, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> None:
-    """Add a reply or note; a customer reply resumes a waiting case or reopens a resolved one."""
+def add_message(
+    cmd: AddMessage, uow: UnitOfWork, *, policy: Policy, model: TriageModel, clock: Clock
+) -> None:
+    """Add a reply or note; a customer reply resumes a waiting case or reopens a resolved one.
+
+    A customer's reply is read by the Triage agent first: one that confirms the fix does not
+    reopen a resolved case, and what it changed is raised for the other agents.
+    """
     with uow:
         case = uow.cases.get(cmd.ref)
-        case.add_message(cmd.kind, cmd.body, Attribution(cmd.author, clock.now(), policy.version))
+        reading = None
+        if cmd.kind is MessageKind.CUSTOMER_REPLY:
+            reading = triage.read_reply(case, cmd.body, policy.triage, model)
+        by = Attribution(cmd.author, clock.now(), policy.version)
+        case.add_message(cmd.kind, cmd.body, by, reading)
         uow.commit()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from caseloom.domain.case import Attribution
+from caseloom.domain.case.lifecycle import OCCUPYING
 from caseloom.domain.commands import CloseCase, ReopenCase, ResolveCase, StartWork, WaitOnCustomer
-from caseloom.domain.policy import Policy
+from caseloom.domain.events import ReplyInterpreted
+from caseloom.domain.policy import Policy, ReplyAction, ReplyChange
 from caseloom.service_layer.agents.routing import release
 from caseloom.service_layer.ports import Clock, UnitOfWork
 
@@ -42,4 +44,20 @@ def reopen_case(cmd: ReopenCase, uow: UnitOfWork, *, policy: Policy, clock: Cloc
     with uow:
         by = Attribution(cmd.actor, clock.now(), policy.version)
         uow.cases.get(cmd.ref).reopen(cmd.reason, by)
+        uow.commit()
+
+
+def act_on_reply(event: ReplyInterpreted, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> None:
+    """The customer confirmed the fix: resolve the case, if the policy says so."""
+    fixed = ReplyChange.CONFIRMED_FIXED
+    if fixed not in event.changes or policy.triage.reply_action(fixed) is not ReplyAction.RESOLVE:
+        return
+    with uow:
+        case = uow.cases.get(event.ref)
+        if case.status not in OCCUPYING:
+            return  # not being worked on: resolved already, or still waiting for a rep
+        owner = case.occupying_owner
+        by = Attribution("agent:resolution", clock.now(), policy.version)
+        case.resolve("the customer confirmed the fix", by)
+        release(uow, owner)
         uow.commit()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from caseloom.domain.case import Attribution
-from caseloom.domain.events import CaseTriaged
-from caseloom.domain.policy import Policy
+from caseloom.domain.events import CaseTriaged, ReplyInterpreted
+from caseloom.domain.policy import Policy, ReplyAction, ReplyChange
 from caseloom.domain.sla import SlaClock
+from caseloom.domain.triage import apply_stamps
 from caseloom.service_layer.ports import Clock, ConditionEngine, UnitOfWork
 
 
@@ -37,4 +38,31 @@ def start_clocks(
         case.start_clocks(
             clocks, sla.name, Attribution("agent:supervisor", clock.now(), policy.version)
         )
+        uow.commit()
+
+
+def restamp_after_reply(
+    event: ReplyInterpreted,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> None:
+    """A reply raised the urgency or lowered the mood: apply the stamps again, if policy says so."""
+    spec = policy.triage
+    wanted = tuple(
+        c for c in event.changes if spec.reply_action(ReplyChange(c)) is ReplyAction.RESTAMP
+    )
+    if not wanted:
+        return
+    with uow:
+        case = uow.cases.get(event.ref)
+        if case.triage is None:
+            return
+        customer = uow.customers.find(case.customer_id)
+        facts = case.facts(customer, spec.min_confidence)
+        stamps = apply_stamps(spec.stamps, facts, conditions.matches)
+        by = Attribution("agent:supervisor", clock.now(), policy.version)
+        case.restamp(case.triage, stamps, wanted, by)
         uow.commit()

@@ -1,12 +1,34 @@
-"""The Triage agent: reads the case text into signals, then applies the policy's stamps."""
+"""The Triage agent: reads the case text into signals, then applies the policy's stamps.
+
+The local model reads first. A signal it is unsure of goes to the team's LLM, if the policy
+names one (or the LLM reads first and the local model is the fallback). A signal the policy
+says must be known and that no model read surely enough sends the case to a person: nothing is
+ever silently guessed. Customers' replies are read again, to see whether the fix worked and
+whether their mood or urgency changed.
+"""
 
 from __future__ import annotations
 
-from caseloom.domain.case import Attribution, CaseStatus
+from caseloom.domain.case import Attribution, Case, CaseStatus
+from caseloom.domain.commands import ReviewTriage
+from caseloom.domain.errors import IllegalTransition, InvalidInput
 from caseloom.domain.events import CaseOpened
-from caseloom.domain.policy import Policy
-from caseloom.domain.triage import apply_stamps
-from caseloom.service_layer.ports import Clock, ConditionEngine, TriageModel, UnitOfWork
+from caseloom.domain.policy import Policy, TriageSpec
+from caseloom.domain.triage import (
+    LlmUnavailable,
+    ReplyReading,
+    Signal,
+    TriageResult,
+    apply_stamps,
+    questions,
+)
+from caseloom.service_layer.ports import (
+    Clock,
+    ConditionEngine,
+    LlmProvider,
+    TriageModel,
+    UnitOfWork,
+)
 
 
 def triage_case(
@@ -15,18 +37,103 @@ def triage_case(
     *,
     policy: Policy,
     model: TriageModel,
+    llm: LlmProvider | None,
     conditions: ConditionEngine,
     clock: Clock,
 ) -> None:
     with uow:
+        text = uow.cases.get(event.ref).text
+    # Read outside the transaction: an LLM may take seconds, and a transaction held open
+    # that long would stall every other writer.
+    result = read(text, policy.triage, model, llm)
+    with uow:
         case = uow.cases.get(event.ref)
         if case.status is not CaseStatus.NEW:
             return  # already triaged: this event was delivered again
-        result = model.classify(case.text, policy.triage)
-        customer = uow.customers.find(case.customer_id)
-        threshold = policy.triage.min_confidence
-        facts = case.facts(customer, threshold, triage=result)
-        stamps = apply_stamps(policy.triage.stamps, facts, conditions.matches)
         by = Attribution("agent:triage", clock.now(), policy.version)
-        case.apply_triage(result, stamps, threshold, by)
+        unsure = _unsure(result, policy.triage)
+        if unsure:
+            case.hold_for_review(result, unsure, policy.triage.min_confidence, by)
+        else:
+            _stamp(case, result, uow=uow, policy=policy, conditions=conditions, by=by)
         uow.commit()
+
+
+def read(text: str, spec: TriageSpec, model: TriageModel, llm: LlmProvider | None) -> TriageResult:
+    """The signals of `text`: the local model's, overruled by the LLM where that is surer."""
+    local = model.classify(text, spec)
+    if llm is None or spec.llm is None:
+        return local
+    unsure = spec.signals if spec.model == "llm" else local.below(spec.min_confidence)
+    asked = tuple(name for name in spec.llm.ask if name in unsure and name in spec.signals)
+    if not asked:
+        return local
+    try:
+        answer = llm.classify(text, questions(spec, asked))
+    except LlmUnavailable as failure:
+        return local.with_llm(failure.call)
+    source = f"llm:{llm.label}"
+    if spec.model == "llm":
+        return local.corrected(answer.signals, source).with_llm(answer.call)
+    return local.overruled_by(answer.signals, source).with_llm(answer.call)
+
+
+def review_triage(
+    cmd: ReviewTriage,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> None:
+    """A person settles the signals the models were unsure of; then the stamps apply."""
+    spec = policy.triage
+    asked = {q.name: q for q in questions(spec, tuple(cmd.signals))}
+    unknown = sorted(set(cmd.signals) - set(asked))
+    if unknown:
+        raise InvalidInput(f"no signal {', '.join(unknown)}; signals: {', '.join(spec.signals)}")
+    source = f"person:{cmd.actor}"
+    given = {
+        name: Signal(asked[name].check(value), 1.0, source=source)
+        for name, value in cmd.signals.items()
+    }
+    with uow:
+        case = uow.cases.get(cmd.ref)
+        if case.status is not CaseStatus.TRIAGE_REVIEW or case.triage is None:
+            raise IllegalTransition(f"case {cmd.ref} is {case.status}, not waiting for review")
+        result = case.triage.corrected(given, source)
+        missing = _unsure(result, spec)
+        if missing:
+            raise InvalidInput(f"case {cmd.ref} still needs {', '.join(missing)}")
+        by = Attribution(source, clock.now(), policy.version)
+        _stamp(case, result, uow=uow, policy=policy, conditions=conditions, by=by)
+        uow.commit()
+
+
+def read_reply(case: Case, body: str, spec: TriageSpec, model: TriageModel) -> ReplyReading:
+    """What a customer's reply says about the case (the local model only: replies are many)."""
+    return ReplyReading.of(case.triage, model.read_reply(body, spec), spec.min_confidence)
+
+
+def _unsure(result: TriageResult, spec: TriageSpec) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name in spec.review
+        if name not in result.signals or result.signals[name].confidence < spec.min_confidence
+    )
+
+
+def _stamp(
+    case: Case,
+    result: TriageResult,
+    *,
+    uow: UnitOfWork,
+    policy: Policy,
+    conditions: ConditionEngine,
+    by: Attribution,
+) -> None:
+    customer = uow.customers.find(case.customer_id)
+    threshold = policy.triage.min_confidence
+    facts = case.facts(customer, threshold, triage=result)
+    stamps = apply_stamps(policy.triage.stamps, facts, conditions.matches)
+    case.apply_triage(result, stamps, threshold, by)

@@ -1,0 +1,1 @@
+"""The local triage model: trained signal models and built-in readers, no network."""
