@@ -1,7 +1,8 @@
 """Core throughput: cases through the whole skeleton flow, one after another, on each database.
 
-One case's flow is OpenCase (which triages, starts SLA clocks and routes through events), then
-StartWork, a rep reply, ResolveCase and CloseCase, each through the message bus. The floor is the
+One case's flow is OpenCase (which triages, starts SLA clocks and routes through events; when the
+models are unsure of its intent, a person's ReviewTriage settles it first), then StartWork, a rep
+reply, ResolveCase and CloseCase, each through the message bus. The floor is the
 same rows written again with one bulk insert per table; flow/floor says how close the flow gets.
 """
 
@@ -136,6 +137,10 @@ def _one_case(app: Caseloom, clock: SimulatedClock, script: workload.CaseScript)
     began = time.perf_counter()
     ref = str(app.bus.handle(script.opening))
     opening = time.perf_counter() - began
+    if case_views.get_case(app.store, ref, app.clock.now()).status == "triage_review":
+        began = time.perf_counter()
+        app.bus.handle(script.review(ref))  # the models were unsure: a person settles it
+        opening += time.perf_counter() - began
     owner = _owner(app, ref)
     began = time.perf_counter()
     for command in script.work(ref, owner):

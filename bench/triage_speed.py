@@ -1,12 +1,14 @@
 """Local triage speed: the demo policy's models and built-in readers on the demo's case texts.
 
-Batch is `classify_many` over many texts at once (what `triage eval` and a backlog import do);
-single is one `classify` call per case, as the Triage agent makes it, timed one by one.
+Batch is `classify_many` over many texts at once (what `triage eval` and a backlog import do),
+the median of three runs; single is one `classify` call per case, as the Triage agent makes it,
+timed one by one.
 """
 
 from __future__ import annotations
 
 import csv
+import statistics
 import time
 from itertools import cycle, islice
 from typing import Any
@@ -20,6 +22,7 @@ from caseloom.adapters.triage_local.model import LocalTriageModel
 NAME = "triage_speed"
 CORPUS = bootstrap.DEMO_POLICY.parent / "triage" / "northwind-cases.csv"
 TARGETS = {"batch_cases_per_second": 2000, "single_p99_ms": 5.0}
+BATCH_RUNS = 3  # the batch figure is the median of these
 
 
 def run(cases: int) -> Outcome:
@@ -28,9 +31,11 @@ def run(cases: int) -> Outcome:
     texts = _texts()
     model.classify_many(texts[:50], spec)  # load the lazily built readers before timing
     batch = list(islice(cycle(texts), max(10 * cases, 5000)))
-    began = time.perf_counter()
-    model.classify_many(batch, spec)
-    batch_seconds = time.perf_counter() - began
+    rates = []
+    for _ in range(BATCH_RUNS):  # a 2-core machine's neighbours make single runs noisy
+        began = time.perf_counter()
+        model.classify_many(batch, spec)
+        rates.append(len(batch) / (time.perf_counter() - began))
     singles = []
     for text in islice(cycle(texts), max(2 * cases, 2000)):
         began = time.perf_counter()
@@ -45,7 +50,11 @@ def run(cases: int) -> Outcome:
         "machine": machine.describe(None),
         "signals": list(spec.signals),
         "models": dict(spec.models),
-        "batch": {"cases": len(batch), "cases_per_second": round(len(batch) / batch_seconds)},
+        "batch": {
+            "cases": len(batch),
+            "cases_per_second": round(statistics.median(rates)),
+            "runs": [round(rate) for rate in rates],
+        },
         "single_ms": latency_ms(singles),
         "reply_ms": latency_ms(replies),
         "targets": TARGETS,
@@ -68,5 +77,10 @@ def _table(figures: dict[str, Any]) -> str:
             f"{reply['p99']:.2f}",
         ]
     ]
-    headers = ["batch cases/s (≥ 2,000)", "single p50 ms", "single p99 ms (≤ 5)", "reply p99 ms"]
+    headers = [
+        "batch cases/s, median of 3 (≥ 2,000)",
+        "single p50 ms",
+        "single p99 ms (≤ 5)",
+        "reply p99 ms",
+    ]
     return "### Local triage speed\n\n" + markdown_table(headers, rows)

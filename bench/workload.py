@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from caseloom.domain import commands
 from caseloom.domain.case import MessageKind
 from caseloom.domain.workforce import Presence
-from caseloom.entrypoints.demo import CHANNELS, FILLS, STRANGERS, Texts
+from caseloom.entrypoints.demo import CHANNELS, FILLS, STRANGERS, Opening, Texts
 
 SEED = 20_250_303
 KNOWN_CONTACT_SHARE = 0.75
@@ -67,8 +67,12 @@ class CaseScript:
     """One case's whole flow: how it opens, and what its rep writes."""
 
     opening: commands.OpenCase
+    intent: str  # what the team lead says if the models are unsure of it
     reply: str
     resolution: str
+
+    def review(self, ref: str) -> commands.ReviewTriage:
+        return commands.ReviewTriage(ref, "lead:bench", {"intent": self.intent})
 
     def work(self, ref: str, owner: str) -> list[commands.Command]:
         """The commands after routing: start, reply, resolve, close."""
@@ -83,20 +87,21 @@ class CaseScript:
 
 def scripts(cases: int, contacts: list[tuple[str, str]], seed: int = SEED) -> list[CaseScript]:
     texts, rng = Texts.load(), random.Random(seed)
+    chosen = [rng.choice(texts.openings) for _ in range(cases)]
     return [
         CaseScript(
-            _opening(texts, contacts, rng),
+            _opening(text, contacts, rng),
+            text.intent,
             rng.choice(texts.rep_replies),
             rng.choice(texts.resolutions),
         )
-        for _ in range(cases)
+        for text in chosen
     ]
 
 
 def _opening(
-    texts: Texts, contacts: list[tuple[str, str]], rng: random.Random
+    text: Opening, contacts: list[tuple[str, str]], rng: random.Random
 ) -> commands.OpenCase:
-    text = rng.choice(texts.openings)
     name, email = _contact(contacts, rng)
     channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
     return commands.OpenCase(

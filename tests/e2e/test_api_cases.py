@@ -34,7 +34,7 @@ BILLING: dict[str, Any] = {
 }
 QUESTION: dict[str, Any] = {
     "subject": "Quick question",
-    "description": "Could you tell me when my contract renews?",
+    "description": "How do I find my account number on the app?",
     "contact": {"name": "Hema Patel", "email": "hema.patel@example.com"},
 }
 ROUTER: dict[str, Any] = {

@@ -45,7 +45,7 @@ STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes
 LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
 
 
-class _Text(BaseModel):
+class Opening(BaseModel):
     subject: str
     intent: str  # what the team lead says when the models are unsure
     body: str
@@ -58,7 +58,7 @@ class _Replies(BaseModel):
 
 
 class Texts(BaseModel):
-    openings: list[_Text]
+    openings: list[Opening]
     customer_replies: _Replies
     rep_replies: list[str]
     resolutions: list[str]

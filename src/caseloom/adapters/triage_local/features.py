@@ -1,4 +1,4 @@
-"""What the trained models read: hashed word and character n-grams of the text.
+"""What the trained models read: hashed word 1-2-grams and character 3-5-grams of the text.
 
 Hashing needs no vocabulary, so every model shares one featurisation of a text however many
 signals read it, and a model file holds only weights. The layout is part of each model's card
@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
-FEATURES = "words1-2+chars2-5:2x2^18:sublinear@1"
+FEATURES = "words1-2+chars3-5:2x2^18:sublinear@1"
 _BITS = 18
 WIDTH = 2 * 2**_BITS
 
@@ -25,7 +25,7 @@ def _vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
         ngram_range=(1, 2), alternate_sign=False, norm=None, n_features=2**_BITS
     )
     chars = HashingVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), alternate_sign=False, norm=None, n_features=2**_BITS
+        analyzer="char_wb", ngram_range=(3, 5), alternate_sign=False, norm=None, n_features=2**_BITS
     )
     return words, chars
 

@@ -24,6 +24,7 @@ BUILTIN = Path(str(resources.files("caseloom") / "adapters" / "triage_local" / "
 REPLY_MODEL = "replies"
 REPLY_SIGNALS = ("sentiment", "urgency")  # read from a reply besides whether the fix worked
 Trained = tuple[ModelCard, LinearModel]
+CHUNK = 512  # texts featurised at once: small enough to stay in the CPU's caches
 
 
 class LocalTriageModel:
@@ -42,7 +43,10 @@ class LocalTriageModel:
         return self.classify_many([text], spec)[0]
 
     def classify_many(self, texts: Sequence[str], spec: TriageSpec) -> list[TriageResult]:
-        return self._read(texts, spec.signals, spec, self.trained)
+        results: list[TriageResult] = []
+        for start in range(0, len(texts), CHUNK):
+            results += self._read(texts[start : start + CHUNK], spec.signals, spec, self.trained)
+        return results
 
     def read_reply(self, text: str, spec: TriageSpec) -> TriageResult:
         if self.replies is None:

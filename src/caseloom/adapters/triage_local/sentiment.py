@@ -23,8 +23,10 @@ from caseloom.domain.triage import SENTIMENTS, Signal
 SOURCE = f"vader@{version('vaderSentiment')}"
 _NEUTRAL_LOGIT = float(np.log(2.0))  # with no sentiment words: 0.5 neutral, 0.25 either side
 _SCALE = 4.0  # a compound of ±0.5 reads as 0.7 for its side
-# Words of service complaints that VADER's general-purpose lexicon does not weigh.
+# Words of service complaints that VADER's general-purpose lexicon does not weigh, and the
+# courtesy that it does but should not ("please send an engineer" is not a happy customer).
 SERVICE_WORDS = {
+    "please": 0.0,
     "outage": -1.5,
     "disconnected": -1.2,
     "overcharged": -1.8,
