@@ -260,9 +260,12 @@ class LlmServer:
         self._http.server_close()  # joins the handler threads
         self._thread.join()
 
-    def _next(self, received: Received) -> Behaviour:
+    def _next(self, received: Received) -> Behaviour | None:
+        """The scripted behaviour for this request; a path the wire does not serve takes none."""
         with self._lock:
             self.requests.append(received)
+            if not self.wire.handles(received.path):
+                return None
             if not self._script:
                 return Fail(500, message="nothing was scripted for this request")
             return self._script.popleft()
@@ -291,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         llm = self.server.llm
         behaviour = llm._next(Received(self.path, headers, body))
-        if not llm.wire.handles(self.path):
+        if behaviour is None:
             self._send(404, *llm.wire.error(404, f"no such path {self.path}", None))
         elif isinstance(behaviour, Stall):
             llm._stall(behaviour.seconds)

@@ -1,11 +1,11 @@
-"""A bus wired like bootstrap's, on fakes, with a small policy: the agents' test world."""
+"""Bootstrap's own wiring of the bus, on fakes, with a small policy: the agents' test world."""
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 
-from caseloom.domain import commands, events
+from caseloom import bootstrap
+from caseloom.domain import commands
 from caseloom.domain.case import Channel
 from caseloom.domain.policy import (
     CustomField,
@@ -18,8 +18,6 @@ from caseloom.domain.policy import (
 from caseloom.domain.sla import SlaMetric
 from caseloom.domain.triage import TriageResult
 from caseloom.domain.workforce import Rep
-from caseloom.service_layer import workforce
-from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
 from caseloom.service_layer.messagebus import MessageBus
 from tests.factories import NOW, make_customer, make_policy, stamp, triage_result, when
 from tests.fakes import (
@@ -66,7 +64,7 @@ CONDITIONS.predicates[f"{GOLD} and {HIGH}"] = lambda f: (
 
 
 class World:
-    """A bus wired like bootstrap's, on fakes."""
+    """Bootstrap's own wiring of the bus, on fakes."""
 
     def __init__(
         self,
@@ -79,36 +77,8 @@ class World:
         self.store = FakeStore()
         self.clock = FakeClock(NOW)
         self.model = FakeTriageModel(triage_result(intent=(intent, confidence)), reply)
-        self.llm = llm
-        timed = {"policy": policy, "clock": self.clock}
-        decided = {**timed, "conditions": CONDITIONS}
-        p = functools.partial
-        self.bus = MessageBus(
-            lambda: FakeUnitOfWork(self.store),
-            {
-                commands.OpenCase: p(intake.open_case, **timed),
-                commands.AddMessage: p(intake.add_message, model=self.model, **timed),
-                commands.ReviewTriage: p(triage.review_triage, **decided),
-                commands.AssignCase: p(routing.assign_case, **timed),
-                commands.ResolveCase: p(resolution.resolve_case, **timed),
-                commands.SetRepPresence: p(workforce.set_rep_presence),
-                commands.RegisterRep: p(workforce.register_rep, policy=policy),
-            },
-            {
-                events.CaseOpened: [
-                    p(triage.triage_case, model=self.model, llm=self.llm, **decided)
-                ],
-                events.CaseTriaged: [p(supervisor.start_clocks, **decided)],
-                events.SlaStarted: [p(routing.route_case, **decided)],
-                events.CaseReopened: [p(routing.route_case, **decided)],
-                events.CaseReleased: [p(routing.offer_queued_work, **timed)],
-                events.RepBecameAvailable: [p(routing.offer_queued_work, **timed)],
-                events.ReplyInterpreted: [
-                    p(resolution.act_on_reply, **timed),
-                    p(supervisor.restamp_after_reply, **decided),
-                ],
-            },
-        )
+        wiring = bootstrap.handlers(policy, self.clock, CONDITIONS, self.model, llm)
+        self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)
         self.store.customers["acme"] = make_customer("acme", "gold", "priya@example.com")
 
     def rep(self, rep: Rep) -> Rep:

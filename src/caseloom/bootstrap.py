@@ -32,7 +32,13 @@ from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.service_layer import workforce
 from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
 from caseloom.service_layer.messagebus import Handler, MessageBus
-from caseloom.service_layer.ports import Clock, LlmProvider, TriageModel, UnitOfWork
+from caseloom.service_layer.ports import (
+    Clock,
+    ConditionEngine,
+    LlmProvider,
+    TriageModel,
+    UnitOfWork,
+)
 from caseloom.views.store import ReadStore
 
 log = logging.getLogger(__name__)
@@ -47,6 +53,7 @@ __all__ = [
     "SimulatedClock",
     "bootstrap",
     "check_policy",
+    "handlers",
     "settings",
 ]
 
@@ -182,7 +189,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     model = LocalTriageModel.for_policy(spec)
     key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     llm = make_provider(spec.llm, key, clock) if spec.llm else None
-    bus = MessageBus(uow, *_handlers(loaded.policy, clock, conditions, model, llm))
+    bus = MessageBus(uow, *handlers(loaded.policy, clock, conditions, model, llm))
 
     def close() -> None:
         if llm:
@@ -192,13 +199,15 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=close)
 
 
-def _handlers(
+def handlers(
     policy: Policy,
     clock: Clock,
-    conditions: ZenConditionEngine,
+    conditions: ConditionEngine,
     model: TriageModel,
     llm: LlmProvider | None,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
+    """Every command's handler and every event's subscribers, with their dependencies bound."""
+
     def bind(handler: Callable[..., object], **deps: object) -> Handler:
         return functools.partial(handler, **deps)
 

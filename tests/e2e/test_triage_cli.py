@@ -52,9 +52,16 @@ def run(runner: CliRunner, *args: str) -> Result:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def triage(runner: CliRunner, command: str, data: Path, *options: str) -> Result:
-    """`caseloom triage COMMAND` on `data`'s text and intent columns."""
-    columns = ("--text", "text", "--label", "intent", "--signal", "intent")
+def triage(
+    runner: CliRunner,
+    command: str,
+    data: Path,
+    *options: str,
+    text: str = "text",
+    signal: str = "intent",
+) -> Result:
+    """`caseloom triage COMMAND` reading `signal` from `data`'s `text` and intent columns."""
+    columns = ("--text", text, "--label", "intent", "--signal", signal)
     return run(runner, "triage", command, "--data", str(data), *columns, *options)
 
 
@@ -64,6 +71,27 @@ def train(runner: CliRunner, data: Path, models: Path, *options: str) -> Result:
 
 def evaluate(runner: CliRunner, data: Path, policy: Path, *options: str) -> Result:
     return triage(runner, "eval", data, "--policy", str(policy), *options)
+
+
+def evaluate_trained(
+    runner: CliRunner,
+    data: Path,
+    policy: Path,
+    models: Path,
+    *options: str,
+    model: str = "intent@1",
+) -> Result:
+    """`caseloom triage eval` of `model`, kept in the folder `models`."""
+    return evaluate(runner, data, policy, "--model", model, "--models-dir", str(models), *options)
+
+
+@pytest.fixture
+def trained(runner: CliRunner, data: Path, tmp_path: Path) -> Path:
+    """The models folder once intent@1 is trained on `data`."""
+    models = tmp_path / "models"
+    result = train(runner, data, models)
+    assert result.exit_code == 0, result.output
+    return models
 
 
 def test_training_prints_the_models_reference_and_how_to_select_it(
@@ -97,14 +125,9 @@ def test_training_again_makes_the_next_version_under_the_name_given(
 
 
 def test_evaluation_prints_the_figures_as_json(
-    runner: CliRunner, data: Path, policy: Path, tmp_path: Path
+    runner: CliRunner, data: Path, policy: Path, trained: Path
 ) -> None:
-    models = tmp_path / "models"
-    train(runner, data, models)
-
-    result = evaluate(
-        runner, data, policy, "--model", "intent@1", "--models-dir", str(models), "--json"
-    )
+    result = evaluate_trained(runner, data, policy, trained, "--json")
 
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
@@ -132,21 +155,7 @@ def test_evaluation_prints_the_figures_as_json(
 def test_models_are_kept_and_selected_where_the_policy_says(
     runner: CliRunner, data: Path, policy: Path, tmp_path: Path
 ) -> None:
-    stored = run(
-        runner,
-        "triage",
-        "train",
-        "--data",
-        str(data),
-        "--text",
-        "text",
-        "--label",
-        "intent",
-        "--signal",
-        "intent",
-        "--policy",
-        str(policy),
-    )
+    stored = triage(runner, "train", data, "--policy", str(policy))
     selecting = write_policy(
         tmp_path, "selecting.yaml", triage=TRIAGE + "  models: {intent: intent@1}\n"
     )
@@ -160,24 +169,11 @@ def test_models_are_kept_and_selected_where_the_policy_says(
 
 
 def test_evaluation_takes_the_threshold_given(
-    runner: CliRunner, data: Path, policy: Path, tmp_path: Path
+    runner: CliRunner, data: Path, policy: Path, trained: Path
 ) -> None:
-    models = tmp_path / "models"
-    train(runner, data, models)
+    result = evaluate_trained(runner, data, policy, trained, "--threshold", "0.99", "--json")
 
-    result = evaluate(
-        runner,
-        data,
-        policy,
-        "--model",
-        "intent@1",
-        "--models-dir",
-        str(models),
-        "--threshold",
-        "0.99",
-        "--json",
-    )
-
+    assert result.exit_code == 0, result.output
     assert json.loads(result.output)["threshold"] == 0.99
 
 
@@ -193,12 +189,9 @@ def test_without_a_trained_model_the_policys_keywords_are_evaluated(
 
 
 def test_evaluation_prints_a_table_for_people(
-    runner: CliRunner, data: Path, policy: Path, tmp_path: Path
+    runner: CliRunner, data: Path, policy: Path, trained: Path
 ) -> None:
-    models = tmp_path / "models"
-    train(runner, data, models)
-
-    result = evaluate(runner, data, policy, "--model", "intent@1", "--models-dir", str(models))
+    result = evaluate_trained(runner, data, policy, trained)
 
     assert result.exit_code == 0, result.output
     assert "intent read by intent@1 on 60 texts" in result.output
@@ -211,36 +204,21 @@ def test_evaluation_prints_a_table_for_people(
 def test_a_missing_column_exits_1_naming_the_columns_there(
     runner: CliRunner, data: Path, policy: Path, tmp_path: Path, command: str
 ) -> None:
-    result = run(
-        runner,
-        "triage",
-        command,
-        "--data",
-        str(data),
-        "--text",
-        "body",
-        "--label",
-        "intent",
-        "--signal",
-        "intent",
-        "--models-dir",
-        str(tmp_path / "models"),
-        "--policy",
-        str(policy),
+    models = tmp_path / "models"
+
+    result = triage(
+        runner, command, data, "--models-dir", str(models), "--policy", str(policy), text="body"
     )
 
     assert result.exit_code == 1
     assert f"{data}: no column body; columns: text, intent" in result.output
-    assert not (tmp_path / "models").exists()
+    assert not models.exists()
 
 
 def test_evaluating_a_model_that_is_not_there_exits_1_naming_what_is(
-    runner: CliRunner, data: Path, policy: Path, tmp_path: Path
+    runner: CliRunner, data: Path, policy: Path, trained: Path
 ) -> None:
-    models = tmp_path / "models"
-    train(runner, data, models)
-
-    result = evaluate(runner, data, policy, "--model", "intent@7", "--models-dir", str(models))
+    result = evaluate_trained(runner, data, policy, trained, model="intent@7")
 
     assert result.exit_code == 1
     assert "no version 7 of model 'intent'; versions: 1" in result.output
@@ -250,22 +228,10 @@ def test_evaluating_a_model_that_is_not_there_exits_1_naming_what_is(
 def test_an_unknown_signal_exits_2_naming_the_signals(
     runner: CliRunner, data: Path, tmp_path: Path, command: str
 ) -> None:
-    result = run(
-        runner,
-        "triage",
-        command,
-        "--data",
-        str(data),
-        "--text",
-        "text",
-        "--label",
-        "intent",
-        "--signal",
-        "mood",
-        "--models-dir",
-        str(tmp_path / "models"),
-    )
+    models = tmp_path / "models"
+
+    result = triage(runner, command, data, "--models-dir", str(models), signal="mood")
 
     assert result.exit_code == 2
     assert f"no signal 'mood'; signals: {READABLE}" in result.output
-    assert not (tmp_path / "models").exists()
+    assert not models.exists()

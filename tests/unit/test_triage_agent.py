@@ -146,8 +146,12 @@ def with_replies(**actions: ReplyAction) -> Policy:
 
 
 def working_case(world: World) -> str:
+    """A case opened and assigned to rep-a, so that a reply can be seen to change it or not."""
     world.rep(make_rep("rep-a", teams=("tier1", "tier2")))
-    return world.open()
+    ref = world.open()
+    case = world.case(ref)
+    assert (case.status, case.owner) == (CaseStatus.ASSIGNED, "rep-a")
+    return ref
 
 
 def reply(world: World, ref: str, body: str = "Working now, thanks!") -> None:
@@ -157,6 +161,7 @@ def reply(world: World, ref: str, body: str = "Working now, thanks!") -> None:
 def test_a_reply_confirming_the_fix_resolves_the_case_when_policy_says_so() -> None:
     world = World(with_replies(confirmed_fixed=ReplyAction.RESOLVE), intent="question", reply=FIXED)
     ref = working_case(world)
+    assert world.store.reps["rep-a"].load == 1
     reply(world, ref)
     case = world.case(ref)
     assert case.status is CaseStatus.RESOLVED

@@ -164,6 +164,10 @@ class TriageSpec:
     def reply_action(self, change: ReplyChange) -> ReplyAction:
         return self.replies.get(change, ReplyAction.NOTHING)
 
+    def unsettled(self, confidences: Mapping[str, float]) -> tuple[str, ...]:
+        """The signals under review that no reading has settled: unread or below the threshold."""
+        return tuple(n for n in self.review if confidences.get(n, 0.0) < self.min_confidence)
+
 
 @dataclass(frozen=True, slots=True)
 class SlaPolicy:

@@ -12,8 +12,8 @@ from caseloom.domain.policy import Condition, Facts, ReplyChange, StampRule, Tri
 SIGNALS = ("sentiment", "intent", "urgency", "product_line", "on_site_required", "language")
 SENTIMENTS = ("negative", "neutral", "positive")
 URGENCIES = ("critical", "high", "normal", "low")
-REPLY_INTENTS = ("confirmed_fixed", "still_broken", "other")
-BOOLEAN_LABELS = ("true", "false", "yes", "no", "1", "0")  # how labelled data may write a yes/no
+TRUE_LABELS = ("true", "yes", "1")  # how labelled data may write a yes
+BOOLEAN_LABELS = (*TRUE_LABELS, "false", "no", "0")
 REPLY_UPDATES = ("sentiment", "urgency")  # a reply's reading of these replaces the case's
 SignalValue = str | bool | float | None
 _LANGUAGE = re.compile(r"[a-z]{2}")
@@ -32,7 +32,7 @@ class SignalQuestion:
     """One signal asked of an LLM: its name and the values it may take (empty: see `kind`)."""
 
     name: str
-    kind: str  # "label" (one of choices), "boolean", "language" (ISO 639-1) or "score" (-1..1)
+    kind: str  # "label" (one of choices), "boolean" or "language" (ISO 639-1)
     choices: tuple[str, ...] = ()
 
     def check(self, value: object) -> SignalValue:
@@ -43,13 +43,9 @@ class SignalQuestion:
             return value
         if self.kind == "label" and isinstance(value, str) and value in self.choices:
             return value
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if self.kind == "score" and number and -1 <= float(value) <= 1:  # type: ignore[arg-type]
-            return float(value)  # type: ignore[arg-type]
         expected = {
             "boolean": "true or false",
             "language": "a two-letter ISO 639-1 code such as en",
-            "score": "a number from -1 to 1",
         }.get(self.kind, "one of " + ", ".join(self.choices))
         raise InvalidInput(f"{self.name} cannot be {value!r}; it is {expected}")
 
@@ -144,12 +140,12 @@ class TriageResult:
 
     def overruled_by(self, other: Mapping[str, Signal], source: str) -> TriageResult:
         """This result with each of `other`'s signals taking over where it is more confident."""
-        signals = dict(self.signals)
-        for name, signal in other.items():
-            if name not in signals or signal.confidence > signals[name].confidence:
-                signals[name] = signal
-        models = self.model if source in self.model.split("+") else f"{self.model}+{source}"
-        return replace(self, model=models, signals=signals)
+        surer = {
+            name: signal
+            for name, signal in other.items()
+            if name not in self.signals or signal.confidence > self.signals[name].confidence
+        }
+        return self.corrected(surer, source)
 
     def with_llm(self, call: LlmCall) -> TriageResult:
         return replace(self, llm=call)

@@ -26,18 +26,14 @@ def review_queue(store: ReadStore, spec: TriageSpec, limit: int = 50) -> list[Re
     items = []
     for row in rows:
         view = triage_view(row.triage)
-        unsure = [
-            name
-            for name in spec.review
-            if name not in view.signals or view.signals[name].confidence < spec.min_confidence
-        ]
+        unsure = spec.unsettled({name: s.confidence for name, s in view.signals.items()})
         items.append(
             ReviewItem(
                 ref=row.ref,
                 subject=row.subject,
                 description=row.description,
                 opened_at=row.opened_at,
-                unsure=unsure,
+                unsure=list(unsure),
                 triage=view,
             )
         )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from caseloom.adapters.triage_local.features import FEATURES
 from caseloom.adapters.triage_local.store import ModelCard, ModelStore
 from caseloom.domain.policy import (
     LlmProviderKind,
@@ -19,18 +18,11 @@ from caseloom.domain.policy import (
 )
 from caseloom.domain.triage import SIGNALS
 from tests.unit.policy.writing import line_of, load, only_problem, problems_in, write_policy
-from tests.unit.triage_local.texts import INTENTS, intent_model, outage_or_billing_model
+from tests.unit.triage_local.texts import CARD, INTENTS, intent_model, outage_or_billing_model
 
-CARD = ModelCard(
-    name="intents",
-    version=0,
-    signal="intent",
-    labels=INTENTS,
-    features=FEATURES,
-    trained_at="2026-03-02T09:30:00+00:00",
-    rows=60,
-    data="northwind.csv",
-    data_sha256="ab" * 32,
+UNKNOWN_MOOD = (
+    "unknown signal mood; signals: sentiment, intent, urgency, product_line, on_site_required, "
+    "language"
 )
 DECLARED = """\
   intents:
@@ -45,8 +37,11 @@ def triage(body: str) -> str:
 
 
 def save_model(folder: Path, card: ModelCard = CARD) -> ModelCard:
-    labels = card.labels
-    model = intent_model() if len(labels) == 3 else outage_or_billing_model()
+    """Store a model giving the card's labels: the intent model, or the two-label one renamed."""
+    if card.labels == INTENTS:
+        model = intent_model()
+    else:
+        model = replace(outage_or_billing_model(), labels=card.labels)
     return ModelStore(folder).save(card, model)
 
 
@@ -193,12 +188,7 @@ def test_an_openai_compatible_provider_without_its_url_is_refused(tmp_path: Path
             "triage.llm.redact[0]",
             "Input should be 'email', 'phone' or 'card'",
         ),
-        (
-            "{provider: openai, model: m, ask: [mood]}",
-            "triage.llm.ask",
-            "unknown signal mood; signals: sentiment, intent, urgency, product_line, "
-            "on_site_required, language",
-        ),
+        ("{provider: openai, model: m, ask: [mood]}", "triage.llm.ask", UNKNOWN_MOOD),
         (
             "{provider: mistral, model: m}",
             "triage.llm.provider",
@@ -257,11 +247,7 @@ def test_reviewing_something_that_is_no_signal_is_refused_naming_the_signals(
 ) -> None:
     problem = only_problem(write_policy(tmp_path, triage=triage("  review: [mood]\n")))
 
-    assert (problem.where, problem.reason) == (
-        "triage.review",
-        "unknown signal mood; signals: sentiment, intent, urgency, product_line, "
-        "on_site_required, language",
-    )
+    assert (problem.where, problem.reason) == ("triage.review", UNKNOWN_MOOD)
 
 
 def test_replies_say_what_each_change_leads_to(tmp_path: Path) -> None:
@@ -454,19 +440,23 @@ def test_a_model_with_another_features_layout_is_refused_with_the_retrain_hint(
 
 
 @pytest.mark.parametrize(
-    ("signal", "labels"),
+    ("signal", "labels", "scale"),
     [
-        ("sentiment", ("angry", "happy")),
-        ("urgency", ("p1", "p2")),
-        ("on_site_required", ("needed", "remote")),
+        ("sentiment", ("angry", "happy"), "negative, neutral, positive"),
+        ("urgency", ("p1", "p2"), "critical, high, normal, low"),
+        ("on_site_required", ("needed", "remote"), "true, yes, 1, false, no, 0"),
     ],
 )
-def test_a_model_for_a_fixed_scale_signal_with_other_labels_is_refused(
-    tmp_path: Path, signal: str, labels: tuple[str, str]
+def test_a_model_for_a_fixed_scale_signal_with_other_labels_is_refused_naming_the_scale(
+    tmp_path: Path, signal: str, labels: tuple[str, str], scale: str
 ) -> None:
     save_model(tmp_path / "models", replace(CARD, name="m", signal=signal, labels=labels))
     path = write_policy(tmp_path, triage=triage(f"  models: {{{signal}: m@1}}\n"))
 
     problem = only_problem(path)
 
-    assert problem.where == f"triage.models.{signal}"
+    assert (problem.where, problem.reason) == (
+        f"triage.models.{signal}",
+        f"model m@1 gives {signal} labels the policy does not know: {', '.join(labels)}; "
+        f"{signal} is one of {scale}",
+    )

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from caseloom.adapters.triage_local.evaluation import (
     ClassFigures,
+    Evaluation,
     calibration_error,
     evaluate,
 )
-from caseloom.adapters.triage_local.features import FEATURES
 from caseloom.adapters.triage_local.model import LocalTriageModel
-from caseloom.adapters.triage_local.store import ModelCard
 from caseloom.domain.policy import TriageSpec
 from caseloom.domain.triage import Signal, SignalValue, TriageResult
-from tests.unit.triage_local.texts import INTENTS, LABELS, TEXTS, intent_model
+from tests.unit.triage_local.texts import CARD, INTENTS, LABELS, TEXTS, intent_model
 
 SPEC = TriageSpec("local", 0.6, ("intent",), {}, {}, ())
 
@@ -37,6 +37,16 @@ class ReadingsByText:
 
     def read_reply(self, text: str, spec: TriageSpec) -> TriageResult:
         return self.classify(text, spec)
+
+
+def evaluated(
+    readings: Mapping[str, tuple[SignalValue, float]],
+    labels: Sequence[str],
+    signal: str = "intent",
+) -> Evaluation:
+    """The figures for a model reading each text as `readings` say, at the threshold 0.6."""
+    model = ReadingsByText(signal, readings)
+    return evaluate(model, SPEC, signal=signal, texts=list(readings), labels=labels, threshold=0.6)
 
 
 # --- expected calibration error ------------------------------------------------------------------
@@ -89,11 +99,7 @@ TRUTH = ["a", "a", "a", "b", "b", "c"]
 
 
 def test_evaluation_gives_exact_accuracy_macro_f1_and_coverage() -> None:
-    model = ReadingsByText("intent", READINGS)
-
-    figures = evaluate(
-        model, SPEC, signal="intent", texts=list(READINGS), labels=TRUTH, threshold=0.6
-    )
+    figures = evaluated(READINGS, TRUTH)
 
     assert (figures.signal, figures.model, figures.rows, figures.threshold) == (
         "intent",
@@ -111,11 +117,7 @@ def test_evaluation_gives_exact_accuracy_macro_f1_and_coverage() -> None:
 
 
 def test_evaluation_gives_precision_and_recall_for_each_label() -> None:
-    model = ReadingsByText("intent", READINGS)
-
-    figures = evaluate(
-        model, SPEC, signal="intent", texts=list(READINGS), labels=TRUTH, threshold=0.6
-    )
+    figures = evaluated(READINGS, TRUTH)
 
     assert [(c.label, c.support) for c in figures.classes] == [("a", 3), ("b", 2), ("c", 1)]
     assert [c.precision for c in figures.classes] == pytest.approx([2 / 3, 1 / 2, 1.0])
@@ -124,58 +126,37 @@ def test_evaluation_gives_precision_and_recall_for_each_label() -> None:
 
 
 def test_labels_are_compared_without_case_or_surrounding_spaces() -> None:
-    model = ReadingsByText("intent", {"t1": ("Outage", 0.9), "t2": ("question", 0.9)})
+    readings = {"t1": ("Outage", 0.9), "t2": ("question", 0.9)}
 
-    figures = evaluate(
-        model,
-        SPEC,
-        signal="intent",
-        texts=["t1", "t2"],
-        labels=[" outage", "QUESTION "],
-        threshold=0.6,
-    )
+    figures = evaluated(readings, [" outage", "QUESTION "])
 
     assert figures.accuracy == 1.0
     assert [c.label for c in figures.classes] == ["outage", "question"]
 
 
 def test_a_text_the_reader_leaves_unknown_counts_as_wrong() -> None:
-    model = ReadingsByText("intent", {"t1": (None, 0.0), "t2": ("outage", 0.9)})
-
-    figures = evaluate(
-        model, SPEC, signal="intent", texts=["t1", "t2"], labels=["outage", "outage"], threshold=0.6
-    )
+    figures = evaluated({"t1": (None, 0.0), "t2": ("outage", 0.9)}, ["outage", "outage"])
 
     assert (figures.accuracy, figures.coverage, figures.accuracy_at_threshold) == (0.5, 0.5, 1.0)
     assert figures.classes == (ClassFigures("outage", 1.0, 0.5, 2),)
 
 
 def test_a_true_or_false_reading_is_compared_with_its_label_as_text() -> None:
-    model = ReadingsByText("on_site_required", {"t1": (True, 0.8), "t2": (False, 0.8)})
+    readings = {"t1": (True, 0.8), "t2": (False, 0.8)}
 
-    figures = evaluate(
-        model,
-        SPEC,
-        signal="on_site_required",
-        texts=["t1", "t2"],
-        labels=["true", "False"],
-        threshold=0.6,
-    )
+    figures = evaluated(readings, ["true", "False"], signal="on_site_required")
 
     assert figures.accuracy == 1.0
 
 
 def test_when_nothing_reaches_the_threshold_coverage_and_its_accuracy_are_zero() -> None:
-    model = ReadingsByText("intent", {"t1": ("outage", 0.3)})
-
-    figures = evaluate(model, SPEC, signal="intent", texts=["t1"], labels=["outage"], threshold=0.6)
+    figures = evaluated({"t1": ("outage", 0.3)}, ["outage"])
 
     assert (figures.coverage, figures.accuracy_at_threshold, figures.accuracy) == (0.0, 0.0, 1.0)
 
 
 def test_a_trained_model_evaluated_on_its_own_training_texts_names_itself() -> None:
-    card = ModelCard("intents", 1, "intent", INTENTS, FEATURES, "", len(TEXTS), "x.csv", "")
-    model = LocalTriageModel({"intent": (card, intent_model())}, None)
+    model = LocalTriageModel({"intent": (replace(CARD, version=1), intent_model())}, None)
 
     figures = evaluate(model, SPEC, signal="intent", texts=TEXTS, labels=LABELS, threshold=0.6)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
 
 from caseloom.adapters.triage_local import keywords
-from caseloom.adapters.triage_local.features import FEATURES
 from caseloom.adapters.triage_local.keywords import read_label, read_on_site, read_urgency
 from caseloom.adapters.triage_local.language import SOURCE as LANGID
 from caseloom.adapters.triage_local.language import read_language
@@ -19,7 +19,7 @@ from caseloom.adapters.triage_local.store import ModelCard, ModelStore
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.policy import TriageSpec
 from caseloom.domain.triage import SIGNALS, Signal
-from tests.unit.triage_local.texts import INTENTS, UNSEEN, intent_model
+from tests.unit.triage_local.texts import CARD, INTENTS, UNSEEN, intent_model
 
 KEYWORDS = keywords.SOURCE
 INTENT_KEYWORDS = {
@@ -62,9 +62,7 @@ def spec(*signals: str, intents: dict[str, tuple[str, ...]] | None = None) -> Tr
 
 
 def card(name: str, signal: str, labels: tuple[str, ...]) -> ModelCard:
-    return ModelCard(
-        name, 1, signal, labels, FEATURES, "2026-03-02T09:30:00+00:00", 60, "x.csv", ""
-    )
+    return replace(CARD, name=name, version=1, signal=signal, labels=labels)
 
 
 @cache

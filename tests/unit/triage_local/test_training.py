@@ -26,6 +26,14 @@ def write_csv(
     return path
 
 
+@pytest.fixture
+def northwind(tmp_path: Path) -> Path:
+    """The sixty labelled messages of `texts`, as a CSV file."""
+    return write_csv(
+        tmp_path / "northwind.csv", [list(row) for row in zip(TEXTS, LABELS, strict=True)]
+    )
+
+
 def test_every_row_with_a_text_and_a_label_is_read_trimmed(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "cases.csv",
@@ -113,33 +121,33 @@ def test_a_file_with_no_complete_row_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as refused:
         read_labelled(path, "text", "intent")
 
-    assert str(refused.value) == f"{path}: no row has both a 'text' and a 'intent'"
+    assert str(refused.value) == f"{path}: no row has both a text in 'text' and a label in 'intent'"
 
 
-def test_training_stores_a_card_saying_what_the_model_was_trained_on(tmp_path: Path) -> None:
-    path = write_csv(
-        tmp_path / "northwind.csv", [list(row) for row in zip(TEXTS, LABELS, strict=True)]
-    )
+def test_training_stores_a_card_saying_what_the_model_was_trained_on(
+    tmp_path: Path, northwind: Path
+) -> None:
     store = ModelStore(tmp_path / "models")
 
     card = train(
-        read_labelled(path, "text", "intent"), signal="intent", name="intents", store=store, now=NOW
+        read_labelled(northwind, "text", "intent"),
+        signal="intent",
+        name="intents",
+        store=store,
+        now=NOW,
     )
 
     assert card.ref == "intents@1"
     assert (card.signal, card.labels, card.features) == ("intent", INTENTS, FEATURES)
     assert (card.rows, card.data) == (60, "northwind.csv")
-    assert card.data_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert card.data_sha256 == hashlib.sha256(northwind.read_bytes()).hexdigest()
     assert card.trained_at == "2026-03-02T09:30:15+00:00"
     assert store.card("intents") == card
 
 
-def test_training_again_adds_a_version_and_keeps_the_first(tmp_path: Path) -> None:
-    path = write_csv(
-        tmp_path / "northwind.csv", [list(row) for row in zip(TEXTS, LABELS, strict=True)]
-    )
+def test_training_again_adds_a_version_and_keeps_the_first(tmp_path: Path, northwind: Path) -> None:
     store = ModelStore(tmp_path / "models")
-    data = read_labelled(path, "text", "intent")
+    data = read_labelled(northwind, "text", "intent")
 
     first = train(data, signal="intent", name="intents", store=store, now=NOW)
     second = train(data, signal="intent", name="intents", store=store, now=NOW)

@@ -1,10 +1,13 @@
-"""A small labelled set of customer messages, and models fitted on it once per test session."""
+"""A small labelled set of customer messages, models fitted on it once per test session, and
+the card training writes for the intent model."""
 
 from __future__ import annotations
 
 from functools import cache
 
 from caseloom.adapters.triage_local import linear
+from caseloom.adapters.triage_local.features import FEATURES
+from caseloom.adapters.triage_local.store import ModelCard
 
 OUTAGE = (
     "The broadband has been down since this morning and nothing connects.",
@@ -84,6 +87,18 @@ UNSEEN = (
     "How do I reset the router password?",
     "Hello, anyone there?",
     "The bill is wrong and the broadband is down too.",
+)
+# The card of `intent_model()` as training hands it to the store, which numbers the version.
+CARD = ModelCard(
+    name="intents",
+    version=0,
+    signal="intent",
+    labels=INTENTS,
+    features=FEATURES,
+    trained_at="2026-03-02T09:30:00+00:00",
+    rows=len(TEXTS),
+    data="northwind.csv",
+    data_sha256="ab" * 32,
 )
 
 

@@ -3,28 +3,20 @@
 The schema keeps to the JSON Schema subset that all three APIs accept in structured output
 (type, enum, minimum, maximum, properties, required, additionalProperties, description), so one
 schema serves every provider. The answer is still validated here: a provider's promise to follow
-the schema is not a reason to let a wrong value into a case.
+the schema is not a reason to let a wrong value into a case. Pydantic checks the answer's shape;
+each value is checked by the domain's own rule for its signal (`SignalQuestion.check`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    Strict,
-    StringConstraints,
-    ValidationError,
-    create_model,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from caseloom.adapters.llm.attempts import AttemptFailed, Reply
+from caseloom.domain.errors import InvalidInput
 from caseloom.domain.triage import Signal, SignalQuestion
 
 INSTRUCTION = (
@@ -61,10 +53,15 @@ def read_signals(reply: Reply, asked: tuple[SignalQuestion, ...], source: str) -
     except ValidationError as error:
         raise MalformedAnswer(_problems(error)) from None
     signals: dict[str, dict[str, Any]] = answer.model_dump(by_alias=True)
-    return {
-        name: Signal(signal["value"], signal["confidence"], source=source)
-        for name, signal in signals.items()
-    }
+    try:
+        return {
+            q.name: Signal(
+                q.check(signals[q.name]["value"]), signals[q.name]["confidence"], (), source
+            )
+            for q in asked
+        }
+    except InvalidInput as problem:
+        raise MalformedAnswer(str(problem)) from None
 
 
 def _signal_schema(question: SignalQuestion) -> dict[str, object]:
@@ -80,8 +77,6 @@ def _value_schema(question: SignalQuestion) -> dict[str, object]:
             return {"type": "boolean"}
         case "language":
             return {"type": "string", "description": "ISO 639-1 code, two lower-case letters"}
-        case "score":
-            return {"type": "number", "minimum": -1, "maximum": 1}
     raise ValueError(f"signal {question.name} has an unknown kind {question.kind!r}")
 
 
@@ -94,47 +89,20 @@ def _object(properties: Mapping[str, object]) -> dict[str, object]:
     }
 
 
+class _SignalAnswer(BaseModel):
+    model_config = _FORBID_EXTRA
+    value: Any  # checked by the signal's question, after the shape
+    confidence: _CONFIDENCE
+
+
 @lru_cache(maxsize=64)
 def _answer_model(asked: tuple[SignalQuestion, ...]) -> type[BaseModel]:
     # Fields are named by position and aliased to the signal, so that no signal name can clash
     # with an attribute of BaseModel.
     fields: dict[str, Any] = {
-        _field(i): (_signal_model(q), Field(alias=q.name)) for i, q in enumerate(asked)
+        _field(i): (_SignalAnswer, Field(alias=q.name)) for i, q in enumerate(asked)
     }
     return create_model("LlmAnswer", __config__=_FORBID_EXTRA, **fields)
-
-
-def _signal_model(question: SignalQuestion) -> type[BaseModel]:
-    return create_model(
-        f"{question.name}_answer",
-        __config__=_FORBID_EXTRA,
-        value=(_value_type(question), ...),
-        confidence=(_CONFIDENCE, ...),
-    )
-
-
-def _value_type(question: SignalQuestion) -> Any:
-    match question.kind:
-        case "label":
-            return Annotated[str, Strict(), AfterValidator(_one_of(question.choices))]
-        case "boolean":
-            return Annotated[bool, Strict()]
-        case "language":
-            return Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z]{2}$")]
-        case "score":
-            return Annotated[float, Strict(), Field(ge=-1, le=1)]
-    raise ValueError(f"signal {question.name} has an unknown kind {question.kind!r}")
-
-
-def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if value not in choices:
-            raise PydanticCustomError(
-                "not_a_choice", "should be one of {choices}", {"choices": ", ".join(choices)}
-            )
-        return value
-
-    return check
 
 
 def _field(position: int) -> str:

@@ -10,7 +10,6 @@ from typing import Self
 
 from caseloom.adapters.llm.answers import INSTRUCTION, answer_schema, read_signals
 from caseloom.adapters.llm.attempts import (
-    DEFAULT_BACKOFF,
     AttemptFailed,
     Backoff,
     Endpoint,
@@ -41,9 +40,7 @@ class _Tally:
 class RemoteLlm:
     """An `LlmProvider`. Safe to share between threads; `close` it when done."""
 
-    def __init__(
-        self, spec: LlmSpec, endpoint: Endpoint, clock: Clock, backoff: Backoff = DEFAULT_BACKOFF
-    ) -> None:
+    def __init__(self, spec: LlmSpec, endpoint: Endpoint, clock: Clock, backoff: Backoff) -> None:
         self._spec = spec
         self._endpoint = endpoint
         self._backoff = backoff

@@ -18,7 +18,7 @@ from caseloom.adapters.triage_local.sentiment import read_sentiment
 from caseloom.adapters.triage_local.store import ModelCard, ModelStore
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.policy import TriageSpec
-from caseloom.domain.triage import BOOLEAN_LABELS, Signal, SignalValue, TriageResult
+from caseloom.domain.triage import TRUE_LABELS, Signal, SignalValue, TriageResult
 
 BUILTIN = Path(str(resources.files("caseloom") / "adapters" / "triage_local" / "builtin"))
 REPLY_MODEL = "replies"
@@ -95,7 +95,7 @@ def _trained_signals(
 
 def _value(signal: str, label: str) -> SignalValue:
     if signal == "on_site_required":
-        return label.strip().lower() in BOOLEAN_LABELS[::2]  # true, yes, 1
+        return label.strip().lower() in TRUE_LABELS
     return label
 
 

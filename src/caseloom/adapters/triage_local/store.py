@@ -45,13 +45,17 @@ class ModelStore:
         self.root = root
 
     def save(self, card: ModelCard, model: LinearModel) -> ModelCard:
-        """Store `model` as the next version of `card.name`; return the card as stored."""
+        """Store `model` as the next version of `card.name`; return the card as stored.
+
+        The card's labels are the model's own, so a card can never describe other weights.
+        """
         if not _NAME.match(card.name):
             raise InvalidInput(
                 f"model name {card.name!r}: use lower-case letters, digits, '-' and '_'"
             )
         versions = self._versions(card.name)
-        stored = ModelCard(**{**asdict(card), "version": (max(versions) if versions else 0) + 1})
+        version = (max(versions) if versions else 0) + 1
+        stored = ModelCard(**{**asdict(card), "version": version, "labels": model.labels})
         folder = self.root / stored.name / str(stored.version)
         folder.mkdir(parents=True)
         weights = model.weights.tocsr()
@@ -119,7 +123,7 @@ class ModelStore:
         folder = self.root / name
         if not folder.is_dir():
             return []
-        return [int(p.name) for p in folder.iterdir() if p.name.isdigit()]
+        return [int(p.name) for p in folder.iterdir() if p.name.isdecimal()]
 
     def _folders(self) -> list[Path]:
         return [p for p in self.root.iterdir() if p.is_dir()] if self.root.is_dir() else []

@@ -43,7 +43,7 @@ def read_labelled(path: Path, text: str, label: str) -> Labelled:
         raise InvalidInput(f"{path}: cannot read labelled data: {error}") from None
     kept = [(t.strip(), lab.strip()) for t, lab in rows if t.strip() and lab.strip()]
     if not kept:
-        raise InvalidInput(f"{path}: no row has both a {text!r} and a {label!r}")
+        raise InvalidInput(f"{path}: no row has both a text in {text!r} and a label in {label!r}")
     texts, labels = zip(*kept, strict=True)
     return Labelled(path, texts, labels, skipped=len(rows) - len(kept))
 

@@ -178,18 +178,16 @@ class Case:
         )
         self.events.append(events.TriageReviewRequested(self.ref, unsure))
 
-    def restamp(
-        self, result: TriageResult, stamps: StampOutcome, changes: tuple[str, ...], by: Attribution
-    ) -> None:
-        """A customer's reply changed the signals: keep them, and apply the stamps that now fire."""
-        self.triage = result
+    def restamp(self, stamps: StampOutcome, changes: tuple[str, ...], by: Attribution) -> None:
+        """A customer's reply changed the signals (already kept by `add_message`): apply the
+        stamps that now fire."""
         for name, value in stamps.changes.items():
             self._stamp(name, value)
         fired = ", ".join(stamps.fired) or "no stamp rule"
         self._record(
             "triage",
             by,
-            inputs=result.journey_inputs(),
+            inputs=self.triage.journey_inputs() if self.triage else {},
             decision={"stamps": dict(stamps.changes), "rules": list(stamps.fired)},
             reason=f"the customer's reply showed {', '.join(changes)}; re-stamped by {fired}",
         )

@@ -6,7 +6,7 @@ from caseloom.domain.case import Attribution
 from caseloom.domain.events import CaseTriaged, ReplyInterpreted
 from caseloom.domain.policy import Policy, ReplyAction, ReplyChange
 from caseloom.domain.sla import SlaClock
-from caseloom.domain.triage import apply_stamps
+from caseloom.service_layer.agents.triage import stamps_for
 from caseloom.service_layer.ports import Clock, ConditionEngine, UnitOfWork
 
 
@@ -60,9 +60,6 @@ def restamp_after_reply(
         case = uow.cases.get(event.ref)
         if case.triage is None:
             return
-        customer = uow.customers.find(case.customer_id)
-        facts = case.facts(customer, spec.min_confidence)
-        stamps = apply_stamps(spec.stamps, facts, conditions.matches)
-        by = Attribution("agent:supervisor", clock.now(), policy.version)
-        case.restamp(case.triage, stamps, wanted, by)
+        stamps = stamps_for(case, None, uow=uow, policy=policy, conditions=conditions)
+        case.restamp(stamps, wanted, Attribution("agent:supervisor", clock.now(), policy.version))
         uow.commit()

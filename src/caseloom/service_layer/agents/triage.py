@@ -18,6 +18,7 @@ from caseloom.domain.triage import (
     LlmUnavailable,
     ReplyReading,
     Signal,
+    StampOutcome,
     TriageResult,
     apply_stamps,
     questions,
@@ -42,20 +43,23 @@ def triage_case(
     clock: Clock,
 ) -> None:
     with uow:
-        text = uow.cases.get(event.ref).text
-    # Read outside the transaction: an LLM may take seconds, and a transaction held open
-    # that long would stall every other writer.
-    result = read(text, policy.triage, model, llm)
-    with uow:
         case = uow.cases.get(event.ref)
         if case.status is not CaseStatus.NEW:
             return  # already triaged: this event was delivered again
+    # Read outside the transaction: an LLM may take seconds, and a transaction held open
+    # that long would stall every other writer.
+    result = read(case.text, policy.triage, model, llm)
+    with uow:
+        case = uow.cases.get(event.ref)
+        if case.status is not CaseStatus.NEW:
+            return  # triaged meanwhile by another delivery of this event
         by = Attribution("agent:triage", clock.now(), policy.version)
         unsure = _unsure(result, policy.triage)
         if unsure:
             case.hold_for_review(result, unsure, policy.triage.min_confidence, by)
         else:
-            _stamp(case, result, uow=uow, policy=policy, conditions=conditions, by=by)
+            stamps = stamps_for(case, result, uow=uow, policy=policy, conditions=conditions)
+            case.apply_triage(result, stamps, policy.triage.min_confidence, by)
         uow.commit()
 
 
@@ -65,7 +69,7 @@ def read(text: str, spec: TriageSpec, model: TriageModel, llm: LlmProvider | Non
     if llm is None or spec.llm is None:
         return local
     unsure = spec.signals if spec.model == "llm" else local.below(spec.min_confidence)
-    asked = tuple(name for name in spec.llm.ask if name in unsure and name in spec.signals)
+    asked = tuple(name for name in spec.llm.ask if name in unsure)  # ask is within signals
     if not asked:
         return local
     try:
@@ -105,8 +109,9 @@ def review_triage(
         missing = _unsure(result, spec)
         if missing:
             raise InvalidInput(f"case {cmd.ref} still needs {', '.join(missing)}")
+        stamps = stamps_for(case, result, uow=uow, policy=policy, conditions=conditions)
         by = Attribution(source, clock.now(), policy.version)
-        _stamp(case, result, uow=uow, policy=policy, conditions=conditions, by=by)
+        case.apply_triage(result, stamps, spec.min_confidence, by)
         uow.commit()
 
 
@@ -116,24 +121,18 @@ def read_reply(case: Case, body: str, spec: TriageSpec, model: TriageModel) -> R
 
 
 def _unsure(result: TriageResult, spec: TriageSpec) -> tuple[str, ...]:
-    return tuple(
-        name
-        for name in spec.review
-        if name not in result.signals or result.signals[name].confidence < spec.min_confidence
-    )
+    return spec.unsettled({name: signal.confidence for name, signal in result.signals.items()})
 
 
-def _stamp(
+def stamps_for(
     case: Case,
-    result: TriageResult,
+    result: TriageResult | None,
     *,
     uow: UnitOfWork,
     policy: Policy,
     conditions: ConditionEngine,
-    by: Attribution,
-) -> None:
+) -> StampOutcome:
+    """The policy's stamps for `case` read as `result` (None: as its triage already says)."""
     customer = uow.customers.find(case.customer_id)
-    threshold = policy.triage.min_confidence
-    facts = case.facts(customer, threshold, triage=result)
-    stamps = apply_stamps(policy.triage.stamps, facts, conditions.matches)
-    case.apply_triage(result, stamps, threshold, by)
+    facts = case.facts(customer, policy.triage.min_confidence, triage=result)
+    return apply_stamps(policy.triage.stamps, facts, conditions.matches)
