@@ -27,10 +27,10 @@ class Staffing:
 
 
 # The demo policy sends billing cases to billing (billing >= 3), priority 1 to tier 2
-# (escalations >= 2), and everything else to tier 1 (no skill required).
+# (escalations >= 2; broadband ones want networking >= 3), and everything else to tier 1.
 STAFFING = (
     Staffing("tier1", 100, {"broadband": 6, "energy": 6}),
-    Staffing("tier2", 50, {"broadband": 8, "energy": 8, "escalations": 6}),
+    Staffing("tier2", 50, {"broadband": 8, "energy": 8, "escalations": 6, "networking": 5}),
     Staffing("billing", 50, {"billing": 6}),
 )
 CAPACITY = 10

@@ -14,12 +14,11 @@ from caseloom.domain.customer import Contact, Customer
 from caseloom.domain.policy import (
     Condition,
     Policy,
-    RoutingRule,
-    SelectionModel,
     SlaPolicy,
     StampRule,
     TriageSpec,
 )
+from caseloom.domain.routing import RoutingRule, RoutingSpec
 from caseloom.domain.sla import ALWAYS, SlaMetric
 from caseloom.domain.triage import Signal, TriageResult
 from caseloom.domain.workforce import Presence, Rep, Team, TeamKind
@@ -61,8 +60,7 @@ def make_policy(**overrides: Any) -> Policy:
                 },
             ),
         ),
-        "routing": (RoutingRule("everything else", None, ("tier1",)),),
-        "selection": {"tier1": SelectionModel.LEAST_ACTIVE},
+        "routing": RoutingSpec((RoutingRule("everything else", None, ("tier1",)),)),
         "handoffs": (),
     }
     fields.update(overrides)
@@ -82,6 +80,7 @@ def make_rep(
     load: int = 0,
     presence: Presence = Presence.AVAILABLE,
     last_assigned_at: datetime | None = None,
+    **extra: Any,
 ) -> Rep:
     return Rep(
         rep_id,
@@ -92,7 +91,9 @@ def make_rep(
         capacity,
         presence=presence,
         load=load,
+        items=extra.pop("items", load),
         last_assigned_at=last_assigned_at,
+        **extra,
     )
 
 

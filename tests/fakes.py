@@ -5,11 +5,11 @@ checked on commit, and events are released only by a commit."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from caseloom.domain.case import Case, CaseStatus, case_number, case_ref
 from caseloom.domain.customer import Customer
@@ -17,7 +17,8 @@ from caseloom.domain.errors import ConcurrencyConflict, Conflict, NotFound
 from caseloom.domain.events import Event
 from caseloom.domain.journey import JourneyEntry
 from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
-from caseloom.domain.routing import queue_key
+from caseloom.domain.routing import Placement, Selection, Waiting, one_by_one
+from caseloom.domain.sla import BusinessCalendar
 from caseloom.domain.triage import (
     LlmAnswer,
     LlmCall,
@@ -146,7 +147,56 @@ class FakeCaseRepository:
             for c in self.store.cases.values()
             if c.status is CaseStatus.QUEUED and c.team in teams
         ]
-        return [self.get(c.ref) for c in sorted(waiting, key=queue_key)[:limit]]
+        ordered = sorted(waiting, key=lambda c: (c.waiting(c.opened_at).queue_key, c.number))
+        return [self.get(c.ref) for c in ordered[:limit]]
+
+    def _where(self, keep: Callable[[Case], bool], key: Callable[[Case], Any]) -> list[Case]:
+        return [self.get(c.ref) for c in sorted(filter(keep, self.store.cases.values()), key=key)]
+
+    def waiting_since(self, before: datetime, limit: int) -> list[Case]:
+        return self._where(
+            lambda c: (
+                c.status is CaseStatus.QUEUED and c.queued_at is not None and c.queued_at <= before
+            ),
+            lambda c: (c.queued_at, c.number),
+        )[:limit]
+
+    def unrouted(self, triaged_before: datetime, limit: int) -> list[Case]:
+        return self._where(
+            lambda c: (
+                c.status in (CaseStatus.TRIAGED, CaseStatus.REOPENED)
+                and (c.next_due_at is not None or c.updated_at <= triaged_before)
+            ),
+            lambda c: (c.updated_at, c.number),
+        )[:limit]
+
+    def offers_expired(self, now: datetime, limit: int) -> list[Case]:
+        return self._where(
+            lambda c: (
+                c.status is CaseStatus.OFFERED
+                and c.offer_expires_at is not None
+                and c.offer_expires_at <= now
+            ),
+            lambda c: (c.offer_expires_at, c.number),
+        )[:limit]
+
+    def owned_by(self, rep_id: str, statuses: Sequence[CaseStatus]) -> list[Case]:
+        return self._where(lambda c: c.owner == rep_id and c.status in statuses, lambda c: c.number)
+
+    def recent_owners(self, customer_id: str | None, limit: int = 3) -> tuple[str, ...]:
+        mine = sorted(
+            (c for c in self.store.cases.values() if c.customer_id == customer_id and c.owner),
+            key=lambda c: c.updated_at,
+            reverse=True,
+        )
+        return tuple(dict.fromkeys(c.owner for c in mine if c.owner))[:limit] if customer_id else ()
+
+    def teams_waiting(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for case in self.store.cases.values():
+            if case.status is CaseStatus.QUEUED and case.team:
+                counts[case.team] = counts.get(case.team, 0) + 1
+        return counts
 
     def flush(self) -> None:
         for number, case in self.seen.items():
@@ -201,6 +251,26 @@ class _Keyed(Generic[T]):
 class FakeRepRepository(_Keyed[Rep]):
     def in_team(self, team: str) -> list[Rep]:
         return [self.get(r.id) for r in self.stored.values() if team in r.teams]
+
+    def roster(self, team: str, units: int) -> tuple[list[Rep], list[Rep]]:
+        members = self.in_team(team)
+        ready = [r for r in members if r.unavailability(units) is None]
+        return ready, [r for r in members if r not in ready]
+
+
+class OneByOneAssigner:
+    """The plain batch: each case in queue order takes the best rep left."""
+
+    def assign(
+        self,
+        queue: Sequence[Waiting],
+        reps: Sequence[Rep],
+        *,
+        selection: Selection,
+        now: datetime,
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> list[Placement]:
+        return one_by_one(queue, reps, selection=selection, now=now, calendars=calendars)
 
 
 class FakeCustomerRepository:

@@ -11,10 +11,10 @@ from caseloom.domain.policy import (
     CustomField,
     FieldType,
     Policy,
-    RoutingRule,
     SlaPolicy,
     TriageSpec,
 )
+from caseloom.domain.routing import RoutingRule, RoutingSpec
 from caseloom.domain.sla import SlaMetric
 from caseloom.domain.triage import TriageResult
 from caseloom.domain.workforce import Rep
@@ -27,6 +27,7 @@ from tests.fakes import (
     FakeStore,
     FakeTriageModel,
     FakeUnitOfWork,
+    OneByOneAssigner,
 )
 
 GOLD = 'customer.tier == "gold"'
@@ -55,7 +56,9 @@ POLICY = make_policy(
         ),
         make_policy().sla[0],
     ),
-    routing=(RoutingRule("high to tier2", when(HIGH), ("tier2",)), make_policy().routing[0]),
+    routing=RoutingSpec(
+        (RoutingRule("high to tier2", when(HIGH), ("tier2",)), make_policy().routing.rules[0])
+    ),
     custom_fields={"contract": CustomField("contract", FieldType.STRING)},
 )
 CONDITIONS.predicates[f"{GOLD} and {HIGH}"] = lambda f: (
@@ -77,7 +80,9 @@ class World:
         self.store = FakeStore()
         self.clock = FakeClock(NOW)
         self.model = FakeTriageModel(triage_result(intent=(intent, confidence)), reply)
-        wiring = bootstrap.handlers(policy, self.clock, CONDITIONS, self.model, llm)
+        wiring = bootstrap.handlers(
+            policy, self.clock, CONDITIONS, model=self.model, llm=llm, assigner=OneByOneAssigner()
+        )
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)
         self.store.customers["acme"] = make_customer("acme", "gold", "priya@example.com")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from caseloom.adapters.assignment import OptimalAssigner
 from caseloom.adapters.clock import SimulatedClock, SystemClock
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.db.engine import make_engine, migrate
@@ -33,6 +34,7 @@ from caseloom.service_layer import workforce
 from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
 from caseloom.service_layer.messagebus import Handler, MessageBus
 from caseloom.service_layer.ports import (
+    Assigner,
     Clock,
     ConditionEngine,
     LlmProvider,
@@ -189,7 +191,17 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     model = LocalTriageModel.for_policy(spec)
     key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     llm = make_provider(spec.llm, key, clock) if spec.llm else None
-    bus = MessageBus(uow, *handlers(loaded.policy, clock, conditions, model, llm))
+    bus = MessageBus(
+        uow,
+        *handlers(
+            loaded.policy,
+            clock,
+            conditions,
+            model=model,
+            llm=llm,
+            assigner=OptimalAssigner(),
+        ),
+    )
 
     def close() -> None:
         if llm:
@@ -203,8 +215,10 @@ def handlers(
     policy: Policy,
     clock: Clock,
     conditions: ConditionEngine,
+    *,
     model: TriageModel,
     llm: LlmProvider | None,
+    assigner: Assigner,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
     """Every command's handler and every event's subscribers, with their dependencies bound."""
 
@@ -218,6 +232,11 @@ def handlers(
         commands.AddMessage: bind(intake.add_message, model=model, **timed),
         commands.ReviewTriage: bind(triage.review_triage, **decided),
         commands.AssignCase: bind(routing.assign_case, **timed),
+        commands.ChangeCase: bind(routing.change_case, **timed),
+        commands.AcceptOffer: bind(routing.accept_offer, **timed),
+        commands.DeclineOffer: bind(routing.decline_offer, **timed),
+        commands.SweepRouting: bind(routing.sweep, assigner=assigner, **decided),
+        commands.DryRunRouting: bind(routing.dry_run, **decided),
         commands.StartWork: bind(resolution.start_work, **timed),
         commands.WaitOnCustomer: bind(resolution.wait_on_customer, **timed),
         commands.ResolveCase: bind(resolution.resolve_case, **timed),
@@ -234,8 +253,11 @@ def handlers(
         events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
         events.SlaStarted: [bind(routing.route_case, **decided)],
         events.CaseReopened: [bind(routing.route_case, **decided)],
-        events.CaseReleased: [bind(routing.offer_queued_work, **timed)],
-        events.RepBecameAvailable: [bind(routing.offer_queued_work, **timed)],
+        events.CaseRequeued: [bind(routing.route_case, **decided)],
+        events.CaseFactsChanged: [bind(routing.reroute_on_change, **decided)],
+        events.CaseReleased: [bind(routing.offer_queued_work, assigner=assigner, **timed)],
+        events.RepBecameAvailable: [bind(routing.offer_queued_work, assigner=assigner, **timed)],
+        events.RepWentOffline: [bind(routing.requeue_for_offline_owner, **timed)],
         events.ReplyInterpreted: [
             bind(resolution.act_on_reply, **timed),
             bind(supervisor.restamp_after_reply, **decided),

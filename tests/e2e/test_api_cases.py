@@ -14,7 +14,7 @@ from caseloom.bootstrap import Caseloom
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
-    from httpx import Response
+    from httpx2 import Response
 
     from tests.e2e.conftest import ClientFactory
 
@@ -203,7 +203,7 @@ def mixed_cases(client: TestClient) -> list[dict[str, Any]]:
 def test_cases_can_be_filtered_by_status_team_owner_and_priority(
     client: TestClient, mixed_cases: list[dict[str, Any]], name: str
 ) -> None:
-    wanted: dict[str, object] = {"status": "in_progress", "team": "billing", "priority": 4}
+    wanted: dict[str, str | int] = {"status": "in_progress", "team": "billing", "priority": 4}
     wanted["owner"] = mixed_cases[-1]["owner"]  # the outage's rep
     value = wanted[name]
     expected = [c["ref"] for c in mixed_cases if c[name] == value]

@@ -8,7 +8,7 @@ import pytest
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
-    from httpx import Response
+    from httpx2 import Response
 
 API = "/api/v1"
 PROBLEM = "application/problem+json"
@@ -151,7 +151,10 @@ def test_a_rep_is_read_by_id(client: TestClient) -> None:
         "languages": ["en", "de"],
         "capacity": 4,
         "load": 0,
+        "items": 0,
         "presence": "available",
+        "calendar": None,
+        "certifications": [],
         "last_assigned_at": None,
     }
 
@@ -229,9 +232,36 @@ def test_put_rep_updates_a_rep_and_keeps_their_load(client: TestClient) -> None:
     assert "rep-zoe" in billing
 
 
+def test_put_rep_keeps_a_shift_calendar_and_certifications(client: TestClient) -> None:
+    certified = {"name": "gas-safe", "valid_from": "2026-01-01", "valid_until": "2027-12-31"}
+    body = {**ZOE, "calendar": "uk-office", "certifications": [certified]}
+
+    created = ok(client.put(f"{API}/reps/rep-zoe", json=body))
+
+    assert created["calendar"] == "uk-office"
+    assert created["certifications"] == [certified]
+    assert ok(client.get(f"{API}/reps/rep-zoe")) == created
+
+
+def test_a_phone_case_takes_two_units_of_a_tier1_reps_capacity_but_one_item(
+    client: TestClient,
+) -> None:
+    for rep_id in TIER1_AVAILABLE:
+        set_presence(client, rep_id, "away" if rep_id != "rep-erin" else "available")
+
+    case = ok(client.post(f"{API}/cases", json={**router_case(1), "channel": "phone"}), 201)
+
+    erin = ok(client.get(f"{API}/reps/rep-erin"))
+    assert case["owner"] == "rep-erin"
+    assert case["need"]["units"] == 2
+    assert (erin["load"], erin["items"]) == (2, 1)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
+        ({"calendar": "night-shift"}, "night-shift"),
+        ({"certifications": [{"name": "gas-safe"}]}, "valid_from"),
         ({"teams": ["tier9"]}, "tier9"),
         ({"teams": ["field-north"]}, "field-north"),
         ({"skills": {"juggling": 4}}, "juggling"),

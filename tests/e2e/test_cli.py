@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +22,10 @@ from caseloom import bootstrap
 from caseloom.domain import commands
 from caseloom.domain.case import Channel
 from caseloom.domain.errors import CaseloomError
+from caseloom.domain.workforce import Presence
 from caseloom.entrypoints.cli import app
+from tests.e2e.test_api_offers import policy_with_offers
+from tests.e2e.test_api_workforce import TIER1_AVAILABLE as TIER1
 from tests.factories import NOW, copy_of_demo_policy
 from tests.fakes import FakeClock
 
@@ -234,6 +244,133 @@ def test_audit_verify_closes_its_postgresql_connections(
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
+# -- worker -------------------------------------------------------------------------------------
+
+
+def faulty_router() -> commands.OpenCase:
+    return commands.OpenCase(
+        Channel.EMAIL,
+        "Router keeps dropping the connection",
+        "My router drops the wifi every evening and the light flashes orange. It is faulty.",
+        "Stranger",
+        "stranger@example.com",
+    )
+
+
+def waiting_since_this_morning(url: str, policy: Path = bootstrap.DEMO_POLICY) -> str:
+    """Tier 1 is away and one case waits in its queue since 09:00 today (long past: the worker
+    runs on the wall clock). Returns its reference."""
+    config = bootstrap.settings(database_url=url, policy=policy)
+    caseloom = bootstrap.bootstrap(config, clock=FakeClock(NOW))
+    try:
+        caseloom.load_organisation(bootstrap.DEMO_POLICY.parent / "organisation.yaml")
+        for rep_id in TIER1:
+            caseloom.bus.handle(commands.SetRepPresence(rep_id, Presence.AWAY))
+        return str(caseloom.bus.handle(faulty_router()))
+    finally:
+        caseloom.close()
+
+
+def case_row(url: str, ref: str) -> dict[str, Any]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text("SELECT status, team, owner, relaxed FROM cases WHERE ref = :ref"),
+                {"ref": ref},
+            ).one()
+    finally:
+        engine.dispose()
+    found = dict(row._mapping)
+    if isinstance(found["relaxed"], str):
+        found["relaxed"] = json.loads(found["relaxed"])
+    return found
+
+
+def counts_in(output: str) -> dict[str, int]:
+    return {name: int(count) for name, count in re.findall(r"(\w+)=(\d+)", output)}
+
+
+def test_worker_once_takes_the_due_rungs_of_the_ladder_and_prints_the_counts(
+    runner: CliRunner, sqlite_url: str
+) -> None:
+    ref = waiting_since_this_morning(sqlite_url)
+    before = case_row(sqlite_url, ref)
+    assert (before["status"], before["team"], before["relaxed"]) == ("queued", "tier1", [])
+
+    result = run(runner, "worker", "--once", "--database-url", sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("sweep: ")
+    counts = counts_in(result.output)
+    assert {"offers_lapsed", "rungs_taken", "batch_assigned"} <= counts.keys()
+    after = case_row(sqlite_url, ref)
+    assert counts["rungs_taken"] == len(after["relaxed"]) > 0
+    assert after["relaxed"][0] == "drop_optional_skills"
+
+
+def test_worker_once_twice_moves_nothing_the_second_time(
+    runner: CliRunner, sqlite_url: str
+) -> None:
+    waiting_since_this_morning(sqlite_url)
+    run(runner, "worker", "--once", "--database-url", sqlite_url)
+
+    result = run(runner, "worker", "--once", "--database-url", sqlite_url)
+
+    assert result.exit_code == 0, result.output
+    counts = counts_in(result.output)
+    assert "rungs_taken" in counts
+    assert set(counts.values()) == {0}
+
+
+def test_worker_once_lapses_an_offer_left_unanswered(
+    runner: CliRunner, sqlite_url: str, tmp_path: Path
+) -> None:
+    policy = policy_with_offers(tmp_path)
+    config = bootstrap.settings(database_url=sqlite_url, policy=policy)
+    caseloom = bootstrap.bootstrap(config, clock=FakeClock(NOW))
+    try:
+        caseloom.load_organisation(bootstrap.DEMO_POLICY.parent / "organisation.yaml")
+        ref = str(caseloom.bus.handle(faulty_router()))
+    finally:
+        caseloom.close()
+    offered = case_row(sqlite_url, ref)
+    assert offered["status"] == "offered"
+
+    result = run(runner, "worker", "--once", "--database-url", sqlite_url, "--policy", str(policy))
+
+    assert result.exit_code == 0, result.output
+    assert counts_in(result.output)["offers_lapsed"] == 1
+    assert case_row(sqlite_url, ref)["owner"] != offered["owner"]
+
+
+def test_worker_sweeps_every_interval_until_terminated(sqlite_url: str) -> None:
+    ref = waiting_since_this_morning(sqlite_url)
+    command = [sys.executable, "-m", "caseloom", "worker", "--interval", "0.2"]
+    worker = subprocess.Popen(
+        [*command, "--database-url", sqlite_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "500"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not case_row(sqlite_url, ref)["relaxed"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    finally:
+        worker.kill()
+        worker.wait()
+
+    assert worker.returncode == 0, err
+    assert "sweeping every 0.2 s" in out
+    assert "worker stopped" in out
+    assert re.search(r"sweep: .*rungs_taken=[1-9]", err), err
+    assert case_row(sqlite_url, ref)["relaxed"][0] == "drop_optional_skills"
+
+
 # -- migrate ------------------------------------------------------------------------------------
 
 
@@ -265,6 +402,7 @@ def test_every_command_has_help(runner: CliRunner) -> None:
         ["demo"],
         ["serve"],
         ["migrate"],
+        ["worker"],
         ["policy", "check"],
         ["audit", "verify"],
     ):

@@ -13,6 +13,7 @@ from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.customer import Contact, Customer, Location
 from caseloom.domain.errors import ConcurrencyConflict, InvalidInput, NotFound
+from caseloom.domain.routing import Need
 from caseloom.domain.sla import SlaClock, SlaMetric
 from caseloom.domain.triage import StampOutcome
 from caseloom.domain.workforce import Presence
@@ -65,7 +66,7 @@ def queue_with(case: Case, team: str) -> None:
     case.apply_routing(
         team=team,
         route=(team,),
-        skills={},
+        need=Need(skills={"broadband": 3}, language="de", units=2),
         owner=None,
         inputs={},
         decision={},

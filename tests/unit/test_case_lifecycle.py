@@ -11,6 +11,7 @@ from caseloom.domain.case import TRANSITIONS, Case, CaseStatus, MessageKind, cas
 from caseloom.domain.errors import IllegalTransition, InvalidInput, NotFound
 from caseloom.domain.journey import verify_chain
 from caseloom.domain.policy import CASE_FIELDS, CUSTOMER_FIELDS, TRIAGE_FIELDS
+from caseloom.domain.routing import Need
 from caseloom.domain.sla import SlaClock, SlaMetric, SlaState
 from caseloom.domain.triage import StampOutcome
 from tests.factories import NOW, by, make_case, make_customer, triage_result
@@ -24,7 +25,7 @@ def assigned_case() -> Case:
     case.apply_routing(
         team="tier1",
         route=("tier1",),
-        skills={},
+        need=Need(),
         owner="rep-a",
         inputs={},
         decision={},

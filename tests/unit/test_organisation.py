@@ -69,6 +69,10 @@ def test_the_demo_reps_come_with_teams_skills_capacity_languages_and_presence() 
     assert reps["rep-anna"].languages == ("en",)
     assert reps["rep-farah"].presence is Presence.AWAY
     assert all(rep.capacity >= 1 for rep in reps.values())
+    assert reps["rep-hana"].certifications == (
+        Certification("gas-safe", date(2025, 1, 1), date(2028, 12, 31)),
+    )
+    assert all(rep.calendar is None for rep in reps.values())  # the demo runs at any hour
 
 
 def test_the_demo_technicians_come_with_dated_certifications_equipment_and_home() -> None:
@@ -99,6 +103,25 @@ def test_one_of_each_with_only_required_fields_gets_the_defaults(tmp_path: Path)
             "tech-a", "Tech A", "t@example.com", "field-north", {}, (), (), None, Presence.OFFLINE
         ),
     ]
+
+
+def test_a_rep_may_name_a_shift_calendar_and_dated_certifications(tmp_path: Path) -> None:
+    text = (
+        "reps:\n"
+        "  - id: rep-a\n    name: Rep A\n    email: a@example.com\n    teams: [tier1]\n"
+        "    capacity: 2\n    calendar: uk-office\n    certifications:\n"
+        "      - {name: gas-safe, valid_from: 2025-01-01, valid_until: 2027-01-01}\n"
+        "      - {name: first-aid, valid_from: 2024-06-01}\n"
+    )
+
+    (rep,) = read_organisation(write(tmp_path, text))
+
+    assert isinstance(rep, RegisterRep)
+    assert rep.calendar == "uk-office"
+    assert rep.certifications == (
+        Certification("gas-safe", date(2025, 1, 1), date(2027, 1, 1)),
+        Certification("first-aid", date(2024, 6, 1)),
+    )
 
 
 def test_customers_come_first_even_when_written_last(tmp_path: Path) -> None:
@@ -147,6 +170,12 @@ def test_a_file_with_no_one_in_it_registers_no_one(tmp_path: Path) -> None:
             "technicians:\n  - id: t\n    name: T\n    email: t@x\n    team: f\n"
             "    certifications:\n      - {name: gas, valid_from: soon}\n",
             ":7: technicians[0].certifications[0].valid_from: ",
+            "valid date",
+        ),
+        (
+            "reps:\n  - {id: r, name: R, email: r@x, teams: [t], capacity: 2,\n"
+            "     certifications: [{name: gas, valid_from: 2025-01-01, valid_until: later}]}\n",
+            ":3: reps[0].certifications[0].valid_until: ",
             "valid date",
         ),
         ("partners: []\n", ":1: partners: ", "Extra inputs are not permitted"),

@@ -50,7 +50,7 @@ def test_taking_a_case_counts_against_capacity_and_at_capacity_is_refused() -> N
     rep = make_rep(capacity=1)
     rep.take("CS-000001", NOW)
     assert (rep.load, rep.last_assigned_at) == (1, NOW)
-    with pytest.raises(NotEligible, match="at capacity \\(1 of 1 units\\)"):
+    with pytest.raises(NotEligible, match="at capacity \\(1 of 1 units; needs 1\\)"):
         rep.take("CS-000002", NOW)
     rep.release()
     assert rep.spare_capacity == 1

@@ -42,6 +42,15 @@ class _Customer(_Doc):
     contacts: list[_Contact] = []
 
 
+class _Certification(_Doc):
+    name: str
+    valid_from: date
+    valid_until: date | None = None
+
+    def certification(self) -> Certification:
+        return Certification(self.name, self.valid_from, self.valid_until)
+
+
 class _Rep(_Doc):
     id: str
     name: str
@@ -51,12 +60,8 @@ class _Rep(_Doc):
     capacity: int = Field(ge=1)
     languages: list[str] = ["en"]
     presence: Presence = Presence.OFFLINE
-
-
-class _Certification(_Doc):
-    name: str
-    valid_from: date
-    valid_until: date | None = None
+    calendar: str | None = Field(None, min_length=1)  # a shift calendar in the policy
+    certifications: list[_Certification] = []
 
 
 class _Technician(_Doc):
@@ -112,6 +117,8 @@ def read_organisation(path: Path) -> list[Command]:
                 r.capacity,
                 tuple(r.languages),
                 r.presence,
+                r.calendar,
+                tuple(c.certification() for c in r.certifications),
             )
             for r in doc.reps
         ),
@@ -122,7 +129,7 @@ def read_organisation(path: Path) -> list[Command]:
                 t.email,
                 t.team,
                 t.skills,
-                tuple(Certification(c.name, c.valid_from, c.valid_until) for c in t.certifications),
+                tuple(c.certification() for c in t.certifications),
                 tuple(t.equipment),
                 t.home.location() if t.home else None,
                 t.presence,

@@ -106,6 +106,8 @@ class RegisterRep(Command):
     capacity: int
     languages: tuple[str, ...] = ("en",)
     presence: Presence = Presence.OFFLINE
+    calendar: str | None = None  # the rep's shift calendar, from the policy's calendars
+    certifications: tuple[Certification, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +133,47 @@ class SetRepPresence(Command):
 class SetTechnicianPresence(Command):
     technician_id: str
     presence: Presence
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCase(Command):
+    """A person sets severity, priority, product line or custom fields (routing may follow)."""
+
+    ref: str
+    actor: str
+    changes: Mapping[str, object]
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOffer(Command):
+    ref: str
+    rep_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineOffer(Command):
+    ref: str
+    rep_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRouting(Command):
+    """Lapse expired offers, take due rungs of the relaxation ladder, batch-assign full queues.
+    `caseloom worker` sends it every few seconds; it is safe to run from many workers at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class DryRunRouting(Command):
+    """Route a hypothetical case against today's reps without changing anything."""
+
+    channel: Channel
+    subject: str
+    description: str = ""
+    customer_id: str | None = None
+    severity: str = "medium"
+    priority: int = 3
+    product_line: str | None = None
+    custom: Mapping[str, object] = field(default_factory=dict)
+    signals: Mapping[str, str | bool | float | None] = field(default_factory=dict)

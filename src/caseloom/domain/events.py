@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class Event:
@@ -54,11 +55,47 @@ class CaseAssigned(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class CaseReleased(Event):
-    """The rep no longer owns the case as active work: one unit of capacity is free again."""
+class CaseOffered(Event):
+    """Pushed to a rep, who accepts or declines before `expires_at`; it holds their capacity."""
 
     ref: str
     rep_id: str
+    team: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CaseReleased(Event):
+    """The rep no longer owns the case as active work: its units of capacity are free again."""
+
+    ref: str
+    rep_id: str
+    units: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRequeued(Event):
+    """Back in the queue (an offer declined or lapsed, a rung of the ladder taken): route again."""
+
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFactsChanged(Event):
+    """Severity, priority, product line or a custom field changed after triage."""
+
+    ref: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEscalated(Event):
+    """The relaxation ladder (or the Supervisor) escalated the case to a person."""
+
+    ref: str
+    to: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,4 +105,9 @@ class CaseReopened(Event):
 
 @dataclass(frozen=True, slots=True)
 class RepBecameAvailable(Event):
+    rep_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RepWentOffline(Event):
     rep_id: str

@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from caseloom.domain.errors import InvalidInput
+from caseloom.domain.routing.spec import RoutingRule, RoutingSpec
 from caseloom.domain.sla import BusinessCalendar, SlaMetric
 from caseloom.domain.workforce import Team
 
@@ -178,18 +179,6 @@ class SlaPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class RoutingRule:
-    label: str
-    when: Condition | None
-    route: tuple[str, ...]  # one team, or a planned handoff sequence (service, then field)
-    skills: Mapping[str, int] = field(default_factory=dict)  # required, with minimum levels
-
-
-class SelectionModel(StrEnum):
-    LEAST_ACTIVE = "least_active"
-
-
-@dataclass(frozen=True, slots=True)
 class Handoff:
     from_team: str
     to_team: str
@@ -210,8 +199,7 @@ class Policy:
     custom_fields: Mapping[str, CustomField]
     triage: TriageSpec
     sla: tuple[SlaPolicy, ...]
-    routing: tuple[RoutingRule, ...]
-    selection: Mapping[str, SelectionModel]
+    routing: RoutingSpec
     handoffs: tuple[Handoff, ...]
 
     @property
@@ -228,11 +216,8 @@ class Policy:
             spec.check(value)
         return dict(values)
 
-    def selection_for(self, team: str) -> SelectionModel:
-        return self.selection.get(team, SelectionModel.LEAST_ACTIVE)
-
     def sla_for(self, facts: Facts, matches: Matcher) -> SlaPolicy:
         return next(p for p in self.sla if p.when is None or matches(p.when, facts))
 
     def route_for(self, facts: Facts, matches: Matcher) -> RoutingRule:
-        return next(r for r in self.routing if r.when is None or matches(r.when, facts))
+        return self.routing.rule_for(facts, matches)

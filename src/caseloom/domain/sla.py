@@ -51,6 +51,12 @@ class BusinessCalendar:
             for start, end in self.weekly[day.weekday()]
         ]
 
+    def is_open(self, at: datetime) -> bool:
+        if self.weekly is None:
+            return True
+        day = at.astimezone(ZoneInfo(self.timezone)).date()
+        return any(opens <= at < closes for opens, closes in self.open_intervals(day))
+
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant `duration` of open time after `start` (the next open instant for zero)."""
         if duration < timedelta(0):

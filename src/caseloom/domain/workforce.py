@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from caseloom.domain.customer import Location
 from caseloom.domain.errors import InvalidInput, NotEligible
-from caseloom.domain.events import Event, RepBecameAvailable
+from caseloom.domain.events import Event, RepBecameAvailable, RepWentOffline
 
 MIN_SKILL_LEVEL = 1
 MAX_SKILL_LEVEL = 10
@@ -65,7 +65,8 @@ def missing_skills(has: Mapping[str, int], needs: Mapping[str, int]) -> list[str
 
 @dataclass(eq=False)
 class Rep:
-    """A service-desk rep. `load` counts the cases the rep owns that occupy capacity."""
+    """A service-desk rep. Capacity and `load` are in units (a case takes its channel's units);
+    `items` counts the cases that take them. `calendar` names the rep's shift calendar."""
 
     id: str
     name: str
@@ -78,6 +79,9 @@ class Rep:
     load: int = 0
     last_assigned_at: datetime | None = None
     version: int = 0
+    items: int = 0
+    calendar: str | None = None  # None: presence alone says when they work
+    certifications: tuple[Certification, ...] = ()
     events: list[Event] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,41 +92,50 @@ class Rep:
             raise InvalidInput(f"rep {self.id}: a rep belongs to at least one team")
 
     def set_presence(self, presence: Presence) -> None:
-        became_available = presence is Presence.AVAILABLE and self.presence is not presence
+        before = self.presence
         self.presence = presence
-        if became_available:
+        if presence is Presence.AVAILABLE and before is not presence:
             self.events.append(RepBecameAvailable(self.id))
+        elif presence is Presence.OFFLINE and before is not presence:
+            self.events.append(RepWentOffline(self.id))
 
     def update_profile(self, other: Rep) -> None:
-        """Take name, contact, teams, skills, capacity and languages from `other`; keep the load."""
+        """Take the profile (contact, teams, skills, capacity, languages, calendar and
+        certifications) from `other`; keep the load."""
         self.name, self.email, self.teams = other.name, other.email, other.teams
         self.skills, self.capacity, self.languages = other.skills, other.capacity, other.languages
+        self.calendar, self.certifications = other.calendar, other.certifications
 
     @property
     def spare_capacity(self) -> int:
         return self.capacity - self.load
 
-    def unavailability(self) -> str | None:
-        """Why the rep cannot take new work right now, or None if they can."""
+    def unavailability(self, units: int = 1) -> str | None:
+        """Why the rep cannot take `units` of new work right now, or None if they can."""
         if self.presence is not Presence.AVAILABLE:
             return f"not available ({self.presence})"
-        if self.spare_capacity <= 0:
-            return f"at capacity ({self.load} of {self.capacity} units)"
+        if self.spare_capacity < units:
+            return f"at capacity ({self.load} of {self.capacity} units; needs {units})"
         return None
 
-    def take(self, case_ref: str, now: datetime) -> None:
-        if self.spare_capacity <= 0:
+    def certified_on(self, name: str, day: date) -> bool:
+        return any(c.name == name and c.valid_on(day) for c in self.certifications)
+
+    def take(self, case_ref: str, now: datetime, units: int = 1) -> None:
+        if self.spare_capacity < units:
             raise NotEligible(
                 f"rep {self.id} cannot take {case_ref}: "
-                f"at capacity ({self.load} of {self.capacity} units)"
+                f"at capacity ({self.load} of {self.capacity} units; needs {units})"
             )
         if self.presence is Presence.OFFLINE:
             raise NotEligible(f"rep {self.id} cannot take {case_ref}: offline")
-        self.load += 1
+        self.load += units
+        self.items += 1
         self.last_assigned_at = now
 
-    def release(self) -> None:
-        self.load = max(0, self.load - 1)
+    def release(self, units: int = 1) -> None:
+        self.load = max(0, self.load - units)
+        self.items = max(0, self.items - 1)
 
 
 @dataclass(eq=False)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 import uvicorn
@@ -15,7 +17,7 @@ from rich.table import Table
 
 from caseloom import bootstrap
 from caseloom.bootstrap import Caseloom, Clock
-from caseloom.domain.commands import RegisterCustomer
+from caseloom.domain.commands import RegisterCustomer, SweepRouting
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
 from caseloom.entrypoints.api import create_app
@@ -106,6 +108,56 @@ def serve(
         uvicorn.run(api, host=config.host, port=config.port, log_level=config.log_level)
 
 
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between routing sweeps")] = 5.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="Sweep once, print the counts, exit")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    policy: PolicyFile = None,
+) -> None:
+    """Sweep routing until stopped: lapse unanswered offers, take the relaxation ladder's due
+    rungs, batch-assign long queues. Any number of workers may run against one database."""
+    config = bootstrap.settings(database_url=database_url, policy=policy)
+    with _running(config) as caseloom:
+        if once:
+            console.print(f"sweep: {_moved(_sweep(caseloom))}", highlight=False)
+            return
+        logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(message)s")
+        for name, value in caseloom.settings.items():
+            console.print(f"  {name} = {value}", highlight=False)
+        console.print(f"policy {caseloom.policy.ref}; sweeping every {interval:g} s; Ctrl-C stops")
+        _sweep_until_stopped(caseloom, interval)
+
+
+def _sweep(caseloom: Caseloom) -> Mapping[str, int]:
+    return cast("Mapping[str, int]", caseloom.bus.handle(SweepRouting()))
+
+
+def _moved(counts: Mapping[str, int]) -> str:
+    return " ".join(f"{name}={count}" for name, count in counts.items())
+
+
+def _sweep_until_stopped(caseloom: Caseloom, interval: float) -> None:
+    """Sweep every `interval` seconds until SIGINT or SIGTERM; a sweep in progress finishes.
+    A refused sweep is logged and the next one tries again."""
+    log = logging.getLogger("caseloom.worker")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.is_set():
+        try:
+            counts = _sweep(caseloom)
+        except CaseloomError as error:
+            log.warning("the sweep was refused: %s", error)
+        else:
+            if any(counts.values()):
+                log.info("sweep: %s", _moved(counts))
+        stop.wait(interval)
+    console.print("worker stopped")
+
+
 @policy_app.command("check")
 def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file")]) -> None:
     """Check a policy; print every problem with file, line and reason. Exit 1 if any."""
@@ -118,7 +170,7 @@ def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file
     console.print(
         f"[green]{file} is valid[/]: {policy.ref}, {len(policy.teams)} teams, "
         f"{len(policy.triage.stamps)} stamps, {len(policy.sla)} SLA policies, "
-        f"{len(policy.routing)} routing rules, {len(policy.handoffs)} handoffs"
+        f"{len(policy.routing.rules)} routing rules, {len(policy.handoffs)} handoffs"
     )
 
 

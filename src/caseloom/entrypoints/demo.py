@@ -43,6 +43,7 @@ FILLS = {
 CHANNELS = [(Channel.EMAIL, 55), (Channel.PORTAL, 30), (Channel.PHONE, 10), (Channel.API, 5)]
 STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes", "Robin Lee"]
 LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
+SWEEP_EVERY = timedelta(minutes=5)  # how often the routing worker sweeps, as `caseloom worker`
 
 
 class Opening(BaseModel):
@@ -77,6 +78,7 @@ class DemoReport:
     commands: int
     refused: list[str] = field(default_factory=list)
     reopened: list[str] = field(default_factory=list)
+    routing: dict[str, int] = field(default_factory=dict)  # what the routing worker's sweeps did
 
 
 @dataclass(order=True)
@@ -111,6 +113,18 @@ class DemoDay:
         self._at(
             self.start + timedelta(hours=5), lambda: self._presence("rep-ben", Presence.AVAILABLE)
         )
+        # Dev logs off mid-morning: what was assigned but not started goes back to routing.
+        self._at(
+            self.start + timedelta(hours=3), lambda: self._presence("rep-dev", Presence.OFFLINE)
+        )
+        self._at(
+            self.start + timedelta(hours=3, minutes=40),
+            lambda: self._presence("rep-dev", Presence.AVAILABLE),
+        )
+        sweep = self.start
+        while sweep <= self.stop:
+            self._at(sweep, self._sweep)
+            sweep += SWEEP_EVERY
         while self._steps and self._steps[0].at <= self.stop:
             step = heapq.heappop(self._steps)
             self.clock.advance_to(step.at)
@@ -178,7 +192,22 @@ class DemoDay:
 
     def _presence(self, rep_id: str, presence: Presence) -> None:
         self._send(commands.SetRepPresence(rep_id, presence))
-        self._notice_owned_by(rep_id)
+        self._notice_assigned()
+
+    def _sweep(self) -> None:
+        """The routing worker: lapsed offers, the relaxation ladder, batches of waiting cases."""
+        moved = self._send(commands.SweepRouting())
+        if isinstance(moved, dict) and any(moved.values()):
+            for name, count in moved.items():
+                self.report.routing[name] = self.report.routing.get(name, 0) + count
+            self._notice_assigned()
+
+    def _notice_assigned(self) -> None:
+        """Every rep notices the cases newly assigned to them (by a sweep or a re-route)."""
+        where = case_views.CaseFilter(status="assigned")
+        for case in case_views.list_cases(self.app.store, where, self.clock.now(), 500).items:
+            if case.owner:
+                self._plan(case.ref, case.owner)
 
     def _notice_case(self, ref: str, intent: str = "") -> None:
         """The owner of a case just routed notices it; the team lead, a case sent to review."""

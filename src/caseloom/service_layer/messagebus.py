@@ -2,12 +2,15 @@
 
 A command's failure propagates to the caller. An event handler's failure is logged and does not
 stop the others: what it changed was rolled back, and what was committed before stays.
-A `ConcurrencyConflict` (someone changed the same aggregate first) is retried with fresh state.
+A `ConcurrencyConflict` (someone changed the same aggregate first) is retried with fresh state,
+after a short random pause so that contending workers do not collide again in step.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -18,6 +21,8 @@ from caseloom.domain.events import Event
 from caseloom.service_layer.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+RETRY_JITTER_S = 0.005  # up to this much times the attempt number, so contenders spread out
 
 Handler = Callable[[Any, UnitOfWork], object]
 Message = Command | Event
@@ -66,6 +71,7 @@ class MessageBus:
                 if attempt >= self._attempts:
                     raise
                 log.debug("retrying %s after a concurrent change (attempt %d)", message, attempt)
+                time.sleep(random.uniform(0, RETRY_JITTER_S * attempt))  # noqa: S311 - jitter
                 attempt += 1
                 continue
             queue.extend(uow.collect_new_events())

@@ -5,15 +5,17 @@ Adapters implement these ports; `tests/fakes.py` has an in-memory fake of each.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from caseloom.domain.case import Case
+from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.customer import Customer
 from caseloom.domain.events import Event
 from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
+from caseloom.domain.routing import Placement, Selection, Waiting
+from caseloom.domain.sla import BusinessCalendar
 from caseloom.domain.triage import LlmAnswer, SignalQuestion, TriageResult
 from caseloom.domain.workforce import Rep, Technician
 
@@ -62,6 +64,22 @@ class LlmProvider(Protocol):
         ...
 
 
+class Assigner(Protocol):
+    """Places many waiting cases on many reps at once (see `domain.routing.batch`)."""
+
+    def assign(
+        self,
+        queue: Sequence[Waiting],
+        reps: Sequence[Rep],
+        *,
+        selection: Selection,
+        now: datetime,
+        calendars: Mapping[str, BusinessCalendar],
+    ) -> list[Placement]:
+        """Which rep takes which case; no rep is given more than their spare capacity."""
+        ...
+
+
 class CaseRepository(Protocol):
     def next_number(self) -> int: ...
 
@@ -76,7 +94,30 @@ class CaseRepository(Protocol):
         ...
 
     def queued(self, teams: Sequence[str], limit: int) -> list[Case]:
-        """Queued cases of `teams` in queue order (priority, then age)."""
+        """Queued cases of `teams` in queue order: priority, time to SLA breach, queue age."""
+        ...
+
+    def waiting_since(self, before: datetime, limit: int) -> list[Case]:
+        """Queued cases that have waited since `before` or longer, longest first."""
+        ...
+
+    def unrouted(self, triaged_before: datetime, limit: int) -> list[Case]:
+        """Triaged or reopened cases routing has not placed (clocks running, or triaged before
+        `triaged_before`): a worker routes them if their own event was lost."""
+        ...
+
+    def offers_expired(self, now: datetime, limit: int) -> list[Case]:
+        """Offered cases whose offer expired by `now`."""
+        ...
+
+    def owned_by(self, rep_id: str, statuses: Sequence[CaseStatus]) -> list[Case]: ...
+
+    def recent_owners(self, customer_id: str | None, limit: int = 3) -> tuple[str, ...]:
+        """Who owned the customer's most recent cases, most recent first, each once."""
+        ...
+
+    def teams_waiting(self) -> dict[str, int]:
+        """How many cases wait in each team's queue."""
         ...
 
 
@@ -88,6 +129,11 @@ class RepRepository(Protocol):
     def find(self, rep_id: str) -> Rep | None: ...
 
     def in_team(self, team: str) -> list[Rep]: ...
+
+    def roster(self, team: str, units: int) -> tuple[list[Rep], list[Rep]]:
+        """The team's reps who are available with `units` to spare (tracked, to be changed), and
+        the others as read-only sketches: enough to say why they cannot take a case."""
+        ...
 
 
 class TechnicianRepository(Protocol):

@@ -33,8 +33,19 @@ def register_customer(cmd: RegisterCustomer, uow: UnitOfWork, *, policy: Policy)
 def register_rep(cmd: RegisterRep, uow: UnitOfWork, *, policy: Policy) -> None:
     _check_teams(f"rep {cmd.id}", cmd.teams, TeamKind.SERVICE, policy)
     _check_skills(f"rep {cmd.id}", cmd.skills, policy)
+    if cmd.calendar is not None and cmd.calendar not in policy.calendars:
+        known = ", ".join(sorted(policy.calendars))
+        raise InvalidInput(f"rep {cmd.id}: no calendar named {cmd.calendar!r}; calendars: {known}")
     profile = Rep(
-        cmd.id, cmd.name, cmd.email, cmd.teams, dict(cmd.skills), cmd.capacity, cmd.languages
+        cmd.id,
+        cmd.name,
+        cmd.email,
+        cmd.teams,
+        dict(cmd.skills),
+        cmd.capacity,
+        cmd.languages,
+        calendar=cmd.calendar,
+        certifications=cmd.certifications,
     )
     with uow:
         rep = uow.reps.find(cmd.id)

@@ -21,6 +21,7 @@ from caseloom.views.models import (
     ClockView,
     ContactView,
     MessageView,
+    NeedView,
     SignalView,
     TriageView,
 )
@@ -61,6 +62,8 @@ def _summary_fields(row: Row[Any], clocks: list[SlaClock], now: datetime) -> dic
         "opened_at": row.opened_at,
         "updated_at": row.updated_at,
         "sla": state.value if state else None,
+        "queued_at": row.queued_at,
+        "offer_expires_at": row.offer_expires_at,
     }
 
 
@@ -81,7 +84,10 @@ def get_case(store: ReadStore, ref: str, now: datetime) -> CaseDetail:
         contact=ContactView(name=row.contact_name, email=row.contact_email),
         custom=row.custom,
         route=row.route,
+        routing_rule=row.routing_rule,
+        need=NeedView(skills=row.required_skills, **row.need),
         required_skills=row.required_skills,
+        relaxed=row.relaxed,
         triage=triage,
         clocks=[
             ClockView(

@@ -70,6 +70,19 @@ class CaseSummary(ReadModel):
     opened_at: datetime
     updated_at: datetime
     sla: str | None  # running, met or breached; None before the clocks start
+    queued_at: datetime | None  # waiting for a rep since then (kept while offered)
+    offer_expires_at: datetime | None  # while offered to `owner`
+
+
+class NeedView(ReadModel):
+    """What a rep must have to take the case now."""
+
+    skills: dict[str, int] = {}  # required, with minimum levels
+    optional_skills: dict[str, int] = {}  # required until the relaxation ladder drops them
+    certifications: list[str] = []  # valid on the day of the decision
+    language: str | None = None  # the customer's language, when triage is sure of it
+    units: int = 1  # the capacity units the case takes
+    declined: list[str] = []  # reps who declined it or let the offer lapse
 
 
 class CaseDetail(CaseSummary):
@@ -77,7 +90,10 @@ class CaseDetail(CaseSummary):
     contact: ContactView
     custom: dict[str, object]
     route: list[str]
-    required_skills: dict[str, int]
+    routing_rule: str | None  # the routing rule that chose the team
+    need: NeedView
+    required_skills: dict[str, int]  # the same as need.skills
+    relaxed: list[str]  # the rungs of the relaxation ladder taken, in order
     triage: TriageView | None
     clocks: list[ClockView]
     messages: list[MessageView]
@@ -104,6 +120,12 @@ class JourneyEntryView(ReadModel):
     hash: str
 
 
+class CertificationView(ReadModel):
+    name: str
+    valid_from: str
+    valid_until: str | None
+
+
 class RepView(ReadModel):
     id: str
     name: str
@@ -111,16 +133,13 @@ class RepView(ReadModel):
     teams: list[str]
     skills: dict[str, int]
     languages: list[str]
-    capacity: int
-    load: int
+    capacity: int  # in units; a case takes its channel's units
+    load: int  # units taken by the cases offered or assigned to the rep
+    items: int  # how many cases those are
     presence: str
+    calendar: str | None  # the rep's shift calendar; None: presence alone says when
+    certifications: list[CertificationView]
     last_assigned_at: datetime | None
-
-
-class CertificationView(ReadModel):
-    name: str
-    valid_from: str
-    valid_until: str | None
 
 
 class TechnicianView(ReadModel):
@@ -151,3 +170,57 @@ class Summary(ReadModel):
     by_team: dict[str, int]
     by_status: dict[str, int]
     by_sla: dict[str, int]
+
+
+class RankedRepView(ReadModel):
+    """An eligible rep with their score under the team's model and each factor, all in [0, 1]."""
+
+    rep: str
+    score: float
+    skills: float | None = None
+    spare_capacity: float | None = None
+    sla_urgency: float | None = None
+    continuity: float | None = None
+    fairness: float | None = None
+
+
+class RejectedRepView(ReadModel):
+    rep: str
+    reason: str  # e.g. "not available (away)", "missing skill billing (needs 3, has 2)"
+
+
+class RoutingDecisionView(ReadModel):
+    """A routing decision: the team by the first matching rule, the rep by the team's model,
+    the best candidates and the first rejections, with totals and a count per reason."""
+
+    team: str | None
+    rule: str | None  # the rule (or person) that chose the team
+    model: str | None  # the selection model, or "manual" / "queue" for other paths
+    route: list[str]  # the planned team sequence
+    need: NeedView | None
+    chosen: str | None  # None: nobody is eligible, the case waits in the queue
+    ranked: list[RankedRepView]  # best first (the first ten)
+    ranked_total: int
+    rejected: list[RejectedRepView]  # the first fifty, by rep id
+    rejected_total: int
+    rejected_by_reason: dict[str, int]
+    reason: str
+    policy_version: int
+
+
+class DryRunView(RoutingDecisionView):
+    """Where a hypothetical case would go now: the stamps the policy applied, then the decision."""
+
+    stamps: dict[str, object]  # the fields the triage stamps set
+    stamp_rules: list[str]  # the stamps that fired
+
+
+class RoutingExplanation(RoutingDecisionView):
+    """The last routing decision on a case's journey, and when and by whom it was made."""
+
+    ref: str
+    seq: int  # the journey entry
+    at: datetime
+    actor: str
+    skill_gaps: list[str] = []  # a person's assignment: the skills the rep lacks
+    batch: dict[str, int] | None = None  # a batch assignment: waiting, reps, placed

@@ -33,7 +33,10 @@ def _rep(row: Row[Any], teams: list[str]) -> RepView:
         languages=row.languages,
         capacity=row.capacity,
         load=row.load,
+        items=row.items,
         presence=row.presence,
+        calendar=row.calendar,
+        certifications=[CertificationView(**c) for c in row.certifications],
         last_assigned_at=row.last_assigned_at,
     )
 

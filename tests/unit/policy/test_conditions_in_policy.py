@@ -123,7 +123,7 @@ def test_a_condition_may_name_a_custom_field_the_policy_declares(tmp_path: Path)
         """,
     )
 
-    rule = load(path).policy.routing[0]
+    rule = load(path).policy.routing.rules[0]
 
     assert rule.when is not None
     assert rule.when.source == 'case.contract == "premium"'

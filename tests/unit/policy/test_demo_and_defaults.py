@@ -6,7 +6,17 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from caseloom.domain.policy import FieldType, SelectionModel
+from caseloom.adapters.organisation import read_organisation
+from caseloom.domain.commands import RegisterRep
+from caseloom.domain.policy import FieldType
+from caseloom.domain.routing import (
+    OwnerOffline,
+    Relaxation,
+    RelaxStep,
+    Reroute,
+    RerouteScope,
+    SelectionModel,
+)
 from caseloom.domain.sla import SlaMetric
 from caseloom.domain.workforce import TeamKind
 from tests.unit.policy.writing import (
@@ -67,7 +77,7 @@ def test_the_demo_sla_policies_keep_their_order_targets_and_the_line_of_each_con
 
 
 def test_the_demo_routing_rules_are_labelled_with_their_name_and_file_line() -> None:
-    routing = load(DEMO).policy.routing
+    routing = load(DEMO).policy.routing.rules
 
     assert routing[0].route == ("tier1", "field-north")
     assert routing[0].label == f"on-site outage (policy.yaml:{line_of(DEMO, 'on-site outage')})"
@@ -101,7 +111,6 @@ def test_the_demo_policy_brings_its_triage_custom_fields_selection_and_handoff()
     assert policy.custom_fields["vulnerable_customer"].type is FieldType.BOOLEAN
     assert policy.customer_tiers == ("gold", "silver", "standard")
     assert "gas-safe" in policy.skills
-    assert policy.selection_for("tier1") is SelectionModel.LEAST_ACTIVE
     (handoff,) = policy.handoffs
     assert (handoff.from_team, handoff.to_team, handoff.create) == (
         "tier1",
@@ -112,6 +121,37 @@ def test_the_demo_policy_brings_its_triage_custom_fields_selection_and_handoff()
         SlaMetric.FIRST_RESPONSE: timedelta(hours=4),
         SlaMetric.RESOLUTION: timedelta(hours=24),
     }
+
+
+def test_the_demo_routing_picks_by_best_fit_and_relaxes_by_a_timed_ladder() -> None:
+    routing = load(DEMO).policy.routing
+
+    tier1 = routing.selection_for("tier1")
+    assert tier1.model is SelectionModel.BEST_FIT
+    assert tier1.weights["skills"] == 0.4
+    assert (tier1.units_for("phone"), tier1.units_for("email")) == (2, 1)
+    assert routing.selection_for("tier2").model is SelectionModel.BEST_FIT
+    assert routing.selection_for("billing").model is SelectionModel.LEAST_ACTIVE
+    assert routing.relax == (
+        RelaxStep(timedelta(minutes=10), Relaxation.DROP_OPTIONAL_SKILLS),
+        RelaxStep(timedelta(minutes=20), Relaxation.OVERFLOW, "tier2"),
+        RelaxStep(timedelta(minutes=30), Relaxation.ESCALATE),
+    )
+    assert routing.reroute == Reroute(move=RerouteScope.WAITING, owner_offline=OwnerOffline.REQUEUE)
+    assert routing.batch_from == 10
+
+
+def test_every_demo_rule_has_an_available_demo_rep_with_its_required_and_optional_skills() -> None:
+    people = read_organisation(DEMO.parent / "organisation.yaml")
+    available = [r for r in people if isinstance(r, RegisterRep) and r.presence == "available"]
+
+    for rule in load(DEMO).policy.routing.rules:
+        needs = {**rule.skills, **rule.optional_skills}
+        assert any(
+            rule.route[0] in rep.teams
+            and all(rep.skills.get(skill, 0) >= level for skill, level in needs.items())
+            for rep in available
+        ), rule.label
 
 
 # --- a minimal policy and its defaults --------------------------------------------------------
@@ -142,7 +182,7 @@ def test_a_rule_without_a_name_is_labelled_by_its_place_and_line(tmp_path: Path)
         """,
     )
 
-    rules = load(path).policy.routing
+    rules = load(path).policy.routing.rules
 
     assert rules[1].label == f"routing.teams[1] (policy.yaml:{line_of(path, 'route: [tier1]')})"
 

@@ -49,7 +49,7 @@ def test_an_unknown_top_level_key_is_refused_naming_the_expected_keys(tmp_path: 
             "routing",
             "routing:\n  teams:\n    - team: tier1\n      route: [tier1]\n",
             "routing.teams[0].team",
-            "name, when, route, skills",
+            "name, when, route, skills, optional_skills, certifications, language",
         ),
         (
             "handoffs",

@@ -7,9 +7,10 @@ what changed, checking the `version` column so a concurrent change is refused, n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseloom.adapters.db.counters import next_value
@@ -19,6 +20,7 @@ from caseloom.domain.case import Case, CaseStatus, Channel, Severity, case_numbe
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import ConcurrencyConflict, NotFound
 from caseloom.domain.journey import ChainHead, JourneyEntry
+from caseloom.domain.routing import Need
 from caseloom.domain.sla import SlaClock, SlaMetric
 from caseloom.domain.triage import LlmCall, Signal, TriageResult
 
@@ -52,7 +54,13 @@ def _row(case: Case) -> dict[str, Any]:
         "owner": case.owner,
         "status": case.status.value,
         "custom": case.custom,
-        "required_skills": case.required_skills,
+        "required_skills": dict(case.need.skills),
+        "need": _need_row(case.need),
+        "routing_rule": case.rule,
+        "queued_at": case.queued_at,
+        "offer_expires_at": case.offer_expires_at,
+        "relaxed": list(case.relaxed),
+        "next_due_at": case.next_due_at,
         "route": list(case.route),
         "triage": case.triage.journey_inputs() if case.triage else None,
         "policy_version": case.policy_version,
@@ -83,7 +91,11 @@ def _case(row: Row[Any], clocks: Sequence[Row[Any]]) -> Case:
         owner=row.owner,
         status=CaseStatus(row.status),
         custom=dict(row.custom),
-        required_skills=dict(row.required_skills),
+        need=_need(row.required_skills, row.need),
+        rule=row.routing_rule,
+        queued_at=row.queued_at,
+        offer_expires_at=row.offer_expires_at,
+        relaxed=tuple(row.relaxed),
         route=tuple(row.route),
         triage=_triage_from(row.triage),
         clocks={SlaMetric(c.metric): clock_from_row(c) for c in clocks},
@@ -91,6 +103,28 @@ def _case(row: Row[Any], clocks: Sequence[Row[Any]]) -> Case:
         closed_at=row.closed_at,
         head=ChainHead(row.journey_seq, row.journey_head),
         version=row.version,
+    )
+
+
+def _need_row(need: Need) -> dict[str, Any]:
+    """All but the required skills, which have their own column."""
+    return {
+        "optional_skills": dict(need.optional_skills),
+        "certifications": list(need.certifications),
+        "language": need.language,
+        "units": need.units,
+        "declined": sorted(need.declined),
+    }
+
+
+def _need(skills: Mapping[str, int], data: Mapping[str, Any]) -> Need:
+    return Need(
+        skills=dict(skills),
+        optional_skills=dict(data.get("optional_skills", {})),
+        certifications=tuple(data.get("certifications", ())),
+        language=data.get("language"),
+        units=data.get("units", 1),
+        declined=frozenset(data.get("declined", ())),
     )
 
 
@@ -144,9 +178,58 @@ class SqlCaseRepository:
         return (case_ref(row.case_id), row.digest) if row else None
 
     def queued(self, teams: Sequence[str], limit: int) -> list[Case]:
+        """Queue order: priority, then time to SLA breach (none last), then age in the queue."""
         condition = (cases.c.status == CaseStatus.QUEUED.value) & cases.c.team.in_(list(teams))
-        order = (cases.c.priority, cases.c.opened_at, cases.c.id)
+        order = (
+            cases.c.priority,
+            cases.c.next_due_at.is_(None),
+            cases.c.next_due_at,
+            cases.c.queued_at,
+            cases.c.id,
+        )
         return self._load(condition, order=order, limit=limit)
+
+    def waiting_since(self, before: datetime, limit: int) -> list[Case]:
+        """Queued cases that have waited since `before` or longer, longest first."""
+        condition = (cases.c.status == CaseStatus.QUEUED.value) & (cases.c.queued_at <= before)
+        return self._load(condition, order=(cases.c.queued_at, cases.c.id), limit=limit)
+
+    def unrouted(self, triaged_before: datetime, limit: int) -> list[Case]:
+        """Triaged or reopened cases that routing has not placed: those whose SLA clocks run
+        (routing should have followed at once) or that were triaged before `triaged_before`."""
+        condition = cases.c.status.in_([CaseStatus.TRIAGED.value, CaseStatus.REOPENED.value]) & (
+            cases.c.next_due_at.is_not(None) | (cases.c.updated_at <= triaged_before)
+        )
+        return self._load(condition, order=(cases.c.updated_at, cases.c.id), limit=limit)
+
+    def offers_expired(self, now: datetime, limit: int) -> list[Case]:
+        condition = (cases.c.status == CaseStatus.OFFERED.value) & (cases.c.offer_expires_at <= now)
+        return self._load(condition, order=(cases.c.offer_expires_at, cases.c.id), limit=limit)
+
+    def owned_by(self, rep_id: str, statuses: Sequence[CaseStatus]) -> list[Case]:
+        condition = (cases.c.owner == rep_id) & cases.c.status.in_([s.value for s in statuses])
+        return self._load(condition, order=(cases.c.id,))
+
+    def recent_owners(self, customer_id: str | None, limit: int = 3) -> tuple[str, ...]:
+        """Who owned the customer's most recent cases, most recent first, each once."""
+        if customer_id is None:
+            return ()
+        rows = self._conn.execute(
+            select(cases.c.owner)
+            .where((cases.c.customer_id == customer_id) & cases.c.owner.is_not(None))
+            .order_by(cases.c.updated_at.desc())
+            .limit(limit * 3)
+        ).scalars()
+        return tuple(dict.fromkeys(rows))[:limit]
+
+    def teams_waiting(self) -> dict[str, int]:
+        """How many cases wait in each team's queue."""
+        rows = self._conn.execute(
+            select(cases.c.team, func.count())
+            .where(cases.c.status == CaseStatus.QUEUED.value)
+            .group_by(cases.c.team)
+        )
+        return {team: count for team, count in rows if team}
 
     def _load(
         self, condition: Any, order: Sequence[Any] = (), limit: int | None = None

@@ -112,6 +112,9 @@ reps = Table(
     Column("load", Integer, nullable=False),
     Column("last_assigned_at", UtcDateTime),
     _version(),
+    Column("items", Integer, nullable=False, server_default="0"),
+    Column("calendar", String(100)),
+    Column("certifications", JSON, nullable=False, server_default="[]"),
 )
 
 rep_teams = Table(
@@ -165,7 +168,15 @@ cases = Table(
     Column("journey_seq", Integer, nullable=False),
     Column("journey_head", String(64), nullable=False),
     _version(),
-    Index(None, "team", "status", "priority", "opened_at"),
+    # Routing: the rest of what a rep needs (required skills are above), the rule, the queue.
+    Column("need", JSON, nullable=False, server_default="{}"),
+    Column("routing_rule", String(300)),
+    Column("queued_at", UtcDateTime),
+    Column("offer_expires_at", UtcDateTime, index=True),
+    Column("relaxed", JSON, nullable=False, server_default="[]"),
+    Column("next_due_at", UtcDateTime),
+    Index(None, "team", "status", "priority", "next_due_at", "queued_at"),
+    Index(None, "status", "queued_at"),
     Index(None, "status", "opened_at"),
 )
 

@@ -25,7 +25,10 @@ def _rep_row(rep: Rep) -> dict[str, Any]:
         "capacity": rep.capacity,
         "presence": rep.presence.value,
         "load": rep.load,
+        "items": rep.items,
         "last_assigned_at": rep.last_assigned_at,
+        "calendar": rep.calendar,
+        "certifications": _certifications_row(rep.certifications),
     }
 
 
@@ -39,7 +42,10 @@ def _rep_state(rep: Rep) -> tuple[object, ...]:
         rep.capacity,
         rep.presence,
         rep.load,
+        rep.items,
         rep.last_assigned_at,
+        rep.calendar,
+        rep.certifications,
         rep.teams,
     )
 
@@ -72,6 +78,47 @@ class SqlRepRepository:
         ).scalars()
         return self._load(list(ids))
 
+    def roster(self, team: str, units: int) -> tuple[list[Rep], list[Rep]]:
+        """The team's reps who are available with `units` to spare, loaded in full and tracked;
+        and the others as read-only sketches (presence, shift and capacity, no skills), enough
+        to say why each cannot take a case. Large teams are read without their skills."""
+        members = select(rep_teams.c.rep_id).where(rep_teams.c.team == team).scalar_subquery()
+        ready = (reps.c.presence == Presence.AVAILABLE.value) & (
+            reps.c.capacity - reps.c.load >= units
+        )
+        ready_ids = self._conn.execute(
+            select(reps.c.id).where(reps.c.id.in_(members) & ready)
+        ).scalars()
+        others = [
+            Rep(
+                row.id,
+                row.name,
+                row.email,
+                (team,),
+                {},
+                row.capacity,
+                presence=Presence(row.presence),
+                load=row.load,
+                items=row.items,
+                calendar=row.calendar,
+                version=row.version,
+            )
+            for row in self._conn.execute(
+                select(
+                    reps.c.id,
+                    reps.c.name,
+                    reps.c.email,
+                    reps.c.capacity,
+                    reps.c.presence,
+                    reps.c.load,
+                    reps.c["items"],
+                    reps.c.calendar,
+                    reps.c.version,
+                ).where(reps.c.id.in_(members) & ~ready)
+            )
+        ]
+        return self._load(list(ready_ids)), others
+
     def _load(self, ids: list[str]) -> list[Rep]:
         missing = [i for i in ids if i not in self._tracked]
         if missing:
@@ -90,11 +137,14 @@ class SqlRepRepository:
                     tuple(teams[row.id]),
                     dict(row.skills),
                     row.capacity,
-                    tuple(row.languages),
-                    Presence(row.presence),
-                    row.load,
-                    row.last_assigned_at,
-                    row.version,
+                    languages=tuple(row.languages),
+                    presence=Presence(row.presence),
+                    load=row.load,
+                    items=row.items,
+                    last_assigned_at=row.last_assigned_at,
+                    calendar=row.calendar,
+                    certifications=_certifications(row.certifications),
+                    version=row.version,
                 )
                 self._tracked[rep.id] = (rep, _rep_state(rep))
         return [self._tracked[i][0] for i in ids if i in self._tracked]
@@ -119,6 +169,28 @@ class SqlRepRepository:
             self._tracked[rep_id] = (rep, state)
 
 
+def _certifications_row(certifications: Iterable[Certification]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": c.name,
+            "valid_from": c.valid_from.isoformat(),
+            "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+        }
+        for c in certifications
+    ]
+
+
+def _certifications(rows: Iterable[dict[str, Any]]) -> tuple[Certification, ...]:
+    return tuple(
+        Certification(
+            c["name"],
+            date.fromisoformat(c["valid_from"]),
+            date.fromisoformat(c["valid_until"]) if c["valid_until"] else None,
+        )
+        for c in rows
+    )
+
+
 def _technician_row(t: Technician) -> dict[str, Any]:
     home = t.home_base
     return {
@@ -127,14 +199,7 @@ def _technician_row(t: Technician) -> dict[str, Any]:
         "email": t.email,
         "team": t.team,
         "skills": dict(t.skills),
-        "certifications": [
-            {
-                "name": c.name,
-                "valid_from": c.valid_from.isoformat(),
-                "valid_until": c.valid_until.isoformat() if c.valid_until else None,
-            }
-            for c in t.certifications
-        ],
+        "certifications": _certifications_row(t.certifications),
         "equipment": list(t.equipment),
         "home": None
         if home is None
@@ -149,14 +214,7 @@ def _technician_row(t: Technician) -> dict[str, Any]:
 
 
 def _technician(row: Any) -> Technician:
-    certifications = tuple(
-        Certification(
-            c["name"],
-            date.fromisoformat(c["valid_from"]),
-            date.fromisoformat(c["valid_until"]) if c["valid_until"] else None,
-        )
-        for c in row.certifications
-    )
+    certifications = _certifications(row.certifications)
     home = row.home and Location(
         row.home["city"], row.home["country"], row.home["lat"], row.home["lon"]
     )

@@ -6,7 +6,7 @@ import hashlib
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from caseloom.adapters import yaml_source
 from caseloom.adapters.conditions import ZenConditionEngine
+from caseloom.adapters.policy import routing
+from caseloom.adapters.policy.places import condition, label, origin
 from caseloom.adapters.policy.schema import LlmDoc, PolicyDoc, weekly
 from caseloom.adapters.triage_local.store import ModelStore
 from caseloom.adapters.yaml_source import Path_, Source
@@ -35,8 +37,6 @@ from caseloom.domain.policy import (
     Policy,
     ReplyAction,
     ReplyChange,
-    RoutingRule,
-    SelectionModel,
     SlaPolicy,
     StampRule,
     TriageSpec,
@@ -158,10 +158,10 @@ class _Checker:
         self._teams()
         self._triage()
         self._sla()
-        self._routing()
+        routing.check(self.doc, self)
         self._handoffs()
 
-    def _condition(self, path: Path_, text: str | None) -> None:
+    def condition(self, path: Path_, text: str | None) -> None:
         if text is not None:
             for reason in self.conditions.check(text, self.known):
                 self.fail(path, reason)
@@ -172,19 +172,19 @@ class _Checker:
                 path, f"no calendar named {name!r}; calendars: {', '.join(sorted(self.calendars))}"
             )
 
-    def _team(self, path: Path_, name: str, kind: str | None = None) -> None:
+    def team(self, path: Path_, name: str, kind: str | None = None) -> None:
         team = self.doc.teams.get(name)
         if team is None:
             self.fail(path, f"no team named {name!r}; teams: {', '.join(self.doc.teams)}")
         elif kind and team.kind != kind:
             self.fail(path, f"team {name} is a {team.kind} team; a {kind} team is needed here")
 
-    def _skills(self, path: Path_, skills: Mapping[str, int]) -> None:
+    def skills(self, path: Path_, skills: Mapping[str, int]) -> None:
         for skill in skills:
             if skill not in self.doc.skills:
                 self.fail((*path, skill), f"skill {skill!r} is not in the policy's skills list")
 
-    def _catch_all(self, path: Path_, rules: list[typing.Any], what: str) -> None:
+    def catch_all(self, path: Path_, rules: Sequence[routing.Conditional], what: str) -> None:
         for index, rule in enumerate(rules):
             if rule.when is None and index < len(rules) - 1:
                 self.fail(
@@ -264,7 +264,7 @@ class _Checker:
         stampable = {*STAMPABLE_FIELDS, *self.doc.custom_fields}
         for index, stamp in enumerate(self.doc.triage.stamps):
             path: Path_ = ("triage", "stamps", index)
-            self._condition((*path, "when"), stamp.when)
+            self.condition((*path, "when"), stamp.when)
             for field, value in stamp.set.items():
                 if field not in stampable:
                     self.fail(
@@ -300,43 +300,16 @@ class _Checker:
             if sla.name in names:
                 self.fail((*path, "name"), f"another SLA policy is already named {sla.name}")
             names.add(sla.name)
-            self._condition((*path, "when"), sla.when)
+            self.condition((*path, "when"), sla.when)
             self._calendar((*path, "calendar"), sla.calendar)
-        self._catch_all(("sla",), list(self.doc.sla), "SLA policy")
-
-    def _routing(self) -> None:
-        rules = self.doc.routing.teams
-        for index, rule in enumerate(rules):
-            path: Path_ = ("routing", "teams", index)
-            self._condition((*path, "when"), rule.when)
-            self._team((*path, "route", 0), rule.route[0], "service")
-            for step, team in enumerate(rule.route[1:], start=1):
-                self._team((*path, "route", step), team)
-            self._skills((*path, "skills"), rule.skills)
-        self._catch_all(("routing", "teams"), list(rules), "routing rule")
-        for team in self.doc.routing.selection:
-            self._team(("routing", "selection", team), team)
+        self.catch_all(("sla",), self.doc.sla, "SLA policy")
 
     def _handoffs(self) -> None:
         for index, handoff in enumerate(self.doc.handoffs):
             path: Path_ = ("handoffs", index)
-            self._team((*path, "from"), handoff.from_team, "service")
-            self._team((*path, "to"), handoff.to, "field")
-            self._condition((*path, "when"), handoff.when)
-
-
-def _origin(source: Source, path: Path_) -> str:
-    file, line = source.locate(path)
-    return f"{file}:{line}"
-
-
-def _condition(source: Source, path: Path_, text: str | None) -> Condition | None:
-    return None if text is None else Condition(text, _origin(source, path))
-
-
-def _label(source: Source, path: Path_, name: str | None) -> str:
-    file, line = source.locate(path)
-    return f"{name or yaml_source.dotted(path)} ({Path(file).name}:{line})"
+            self.team((*path, "from"), handoff.from_team, "service")
+            self.team((*path, "to"), handoff.to, "field")
+            self.condition((*path, "when"), handoff.when)
 
 
 def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
@@ -372,8 +345,8 @@ def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
             replies={ReplyChange(k): ReplyAction(v) for k, v in triage.replies.items()},
             stamps=tuple(
                 StampRule(
-                    _label(source, ("triage", "stamps", i), s.name),
-                    _condition(source, ("triage", "stamps", i, "when"), s.when),
+                    label(source, ("triage", "stamps", i), s.name),
+                    condition(source, ("triage", "stamps", i, "when"), s.when),
                     dict(s.set),
                 )
                 for i, s in enumerate(triage.stamps)
@@ -382,27 +355,18 @@ def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
         sla=tuple(
             SlaPolicy(
                 s.name,
-                _condition(source, ("sla", i, "when"), s.when),
+                condition(source, ("sla", i, "when"), s.when),
                 s.calendar,
                 {SlaMetric(k): v for k, v in s.targets.items()},
             )
             for i, s in enumerate(doc.sla)
         ),
-        routing=tuple(
-            RoutingRule(
-                _label(source, ("routing", "teams", i), r.name),
-                _condition(source, ("routing", "teams", i, "when"), r.when),
-                tuple(r.route),
-                dict(r.skills),
-            )
-            for i, r in enumerate(doc.routing.teams)
-        ),
-        selection={t: SelectionModel(s.model) for t, s in doc.routing.selection.items()},
+        routing=routing.build(source, doc.routing),
         handoffs=tuple(
             Handoff(
                 h.from_team,
                 h.to,
-                Condition(h.when, _origin(source, ("handoffs", i, "when"))),
+                Condition(h.when, origin(source, ("handoffs", i, "when"))),
                 h.create,
                 {_HANDOFF_METRICS[k]: v for k, v in h.sla.items()},
             )

@@ -17,6 +17,8 @@ from pydantic import (
     model_validator,
 )
 
+from caseloom.domain.case import Channel
+from caseloom.domain.routing.spec import FACTORS, REROUTE_FIELDS, SelectionModel
 from caseloom.domain.sla import MINUTES_PER_DAY, Interval
 from caseloom.domain.triage import SIGNALS
 
@@ -202,20 +204,97 @@ class SlaDoc(Doc):
     targets: dict[Literal["first_response", "resolution"], Duration] = Field(min_length=1)
 
 
+def _certification(value: object) -> object:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"write a certification by its name, e.g. gas-safe; {value!r} is not one")
+    return value.strip()
+
+
 class RouteRuleDoc(Doc):
     name: str | None = None
     when: str | None = None
     route: list[str] = Field(min_length=1)
     skills: dict[str, Level] = {}
+    optional_skills: dict[str, Level] = {}  # required until the relax ladder drops them
+    certifications: list[Annotated[str, BeforeValidator(_certification)]] = []
+    language: Literal["match", "any"] = "match"
+
+
+class OfferDoc(Doc):
+    timeout: Duration
+
+
+Weight = Annotated[float, Field(ge=0, strict=True)]
+Units = Annotated[int, Field(ge=1, le=100, strict=True)]
 
 
 class SelectionDoc(Doc):
-    model: Literal["least_active"]
+    model: str
+    weights: dict[str, Weight] | None = None  # best_fit only; a factor left out weighs 0
+    capacity: dict[str, Units] = {}  # units a case of each channel takes
+    offer: OfferDoc | None = None  # absent: the chosen rep is assigned directly
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in set(SelectionModel):
+            models = ", ".join(SelectionModel)
+            raise ValueError(f"unknown selection model {value!r}; models: {models}")
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _known_factors(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return None
+        unknown = [repr(name) for name in value if name not in FACTORS]
+        if unknown:
+            raise ValueError(f"unknown factor {', '.join(unknown)}; factors: {', '.join(FACTORS)}")
+        if not any(value.values()):
+            raise ValueError("at least one factor needs a weight above 0")
+        return value
+
+    @field_validator("capacity")
+    @classmethod
+    def _known_channels(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = [repr(name) for name in value if name not in set(Channel)]
+        if unknown:
+            channels = ", ".join(Channel)
+            raise ValueError(f"unknown channel {', '.join(unknown)}; channels: {channels}")
+        return value
+
+
+class RelaxStepDoc(Doc):
+    after: Duration
+    drop: Literal["optional_skills", "language"] | None = None
+    overflow: str | None = None
+    escalate: Literal["manager"] | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RelaxStepDoc:
+        actions = [a for a in ("drop", "overflow", "escalate") if getattr(self, a) is not None]
+        if len(actions) != 1:
+            found = f"; this one has {' and '.join(actions)}" if actions else ""
+            raise ValueError(f"a step takes one action: drop, overflow or escalate{found}")
+        return self
+
+
+class RerouteDoc(Doc):
+    on: list[str] = list(REROUTE_FIELDS)
+    move: Literal["never", "waiting", "unstarted", "always"] = "waiting"
+    owner_offline: Literal["requeue", "keep"] = "requeue"
+
+
+class BatchDoc(Doc):
+    from_: int = Field(10, alias="from", ge=2)
 
 
 class RoutingDoc(Doc):
     teams: list[RouteRuleDoc] = Field(min_length=1)
     selection: dict[str, SelectionDoc] = {}
+    relax: list[RelaxStepDoc] = []
+    reroute: RerouteDoc = RerouteDoc()
+    batch: BatchDoc = BatchDoc()
 
 
 class HandoffDoc(Doc):

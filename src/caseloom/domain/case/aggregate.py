@@ -28,6 +28,7 @@ from caseloom.domain.customer import Contact, Customer
 from caseloom.domain.errors import IllegalTransition
 from caseloom.domain.journey import EMPTY_CHAIN, ChainHead, JourneyEntry, seal
 from caseloom.domain.policy import CUSTOMER_FIELDS, TRIAGE_FIELDS, Facts, ReplyChange
+from caseloom.domain.routing.need import Need, Waiting
 from caseloom.domain.sla import SlaClock, SlaMetric
 from caseloom.domain.triage import ReplyReading, StampOutcome, TriageResult
 
@@ -50,8 +51,12 @@ class Case:
     owner: str | None = None
     status: CaseStatus = CaseStatus.NEW
     custom: dict[str, object] = field(default_factory=dict)
-    required_skills: dict[str, int] = field(default_factory=dict)
+    need: Need = field(default_factory=Need)  # what a rep must have to take it, set by routing
     route: tuple[str, ...] = ()  # the planned team sequence chosen by routing
+    rule: str | None = None  # the routing rule that chose the team
+    queued_at: datetime | None = None  # since when it has waited for a rep; kept across offers
+    offer_expires_at: datetime | None = None  # while offered to `owner`
+    relaxed: tuple[str, ...] = ()  # the relaxation rungs taken, in order
     triage: TriageResult | None = None
     clocks: dict[SlaMetric, SlaClock] = field(default_factory=dict)
     resolved_at: datetime | None = None
@@ -110,6 +115,37 @@ class Case:
     def occupying_owner(self) -> str | None:
         """The rep whose capacity this case takes now, if any."""
         return self.owner if self.status in OCCUPYING else None
+
+    @property
+    def required_skills(self) -> dict[str, int]:
+        return dict(self.need.skills)
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """The nearest deadline of a clock still running."""
+        return min((c.due_at for c in self.clocks.values() if c.met_at is None), default=None)
+
+    def sla_urgency(self, now: datetime) -> float:
+        """The share of the tightest running SLA window already used, from 0 to 1."""
+        shares = [
+            (now - c.started_at) / (c.due_at - c.started_at)
+            for c in self.clocks.values()
+            if c.met_at is None and c.due_at > c.started_at
+        ]
+        return min(1.0, max(0.0, max(shares, default=0.0)))
+
+    def waiting(self, now: datetime, previous_owners: tuple[str, ...] = ()) -> Waiting:
+        """The case as routing sees it."""
+        return Waiting(
+            self.ref,
+            self.need,
+            self.priority,
+            self.opened_at,
+            self.queued_at,
+            self.next_due_at,
+            round(self.sla_urgency(now), 4),
+            previous_owners,
+        )
 
     def facts(
         self, customer: Customer | None, min_confidence: float, triage: TriageResult | None = None
@@ -181,8 +217,10 @@ class Case:
     def restamp(self, stamps: StampOutcome, changes: tuple[str, ...], by: Attribution) -> None:
         """A customer's reply changed the signals (already kept by `add_message`): apply the
         stamps that now fire."""
+        before = {name: self._field(name) for name in stamps.changes}
         for name, value in stamps.changes.items():
             self._stamp(name, value)
+        changed = tuple(n for n in stamps.changes if self._field(n) != before[n])
         fired = ", ".join(stamps.fired) or "no stamp rule"
         self._record(
             "triage",
@@ -191,6 +229,13 @@ class Case:
             decision={"stamps": dict(stamps.changes), "rules": list(stamps.fired)},
             reason=f"the customer's reply showed {', '.join(changes)}; re-stamped by {fired}",
         )
+        if changed:
+            self.events.append(events.CaseFactsChanged(self.ref, changed))
+
+    def _field(self, name: str) -> object:
+        if name in ("severity", "priority", "product_line"):
+            return getattr(self, name)
+        return self.custom.get(name)
 
     def _stamp(self, name: str, value: object) -> None:
         if name == "severity":
@@ -222,25 +267,120 @@ class Case:
         *,
         team: str,
         route: tuple[str, ...],
-        skills: Mapping[str, int],
+        need: Need,
         owner: str | None,
         inputs: Mapping[str, object],
         decision: Mapping[str, object],
         reason: str,
         by: Attribution,
+        rule: str | None = None,
+        offer_expires_at: datetime | None = None,
     ) -> None:
-        """Place the case with a team, and with a rep when one was chosen (else queue it)."""
+        """Place the case with a team, and with a rep when one was chosen: assigned, or offered
+        until `offer_expires_at`. With no rep it waits in the team's queue, keeping its age."""
         previous = self.occupying_owner
-        self._move(CaseStatus.ASSIGNED if owner else CaseStatus.QUEUED)
-        self.team, self.route, self.required_skills = team, route, dict(skills)
-        self.owner = owner
+        released = self.need.units
+        status = CaseStatus.QUEUED
+        if owner:
+            status = CaseStatus.OFFERED if offer_expires_at else CaseStatus.ASSIGNED
+        self._move(status)
+        self.team, self.route, self.need, self.owner = team, route, need, owner
+        self.rule = rule or self.rule
+        self.offer_expires_at = offer_expires_at if owner else None
+        if status is CaseStatus.ASSIGNED:
+            self.queued_at = None
+        elif self.queued_at is None:
+            self.queued_at = by.at
         self._record("routing", by, inputs=inputs, decision=decision, reason=reason)
         if previous:
-            self.events.append(events.CaseReleased(self.ref, previous))
-        if owner:
+            self.events.append(events.CaseReleased(self.ref, previous, released))
+        if status is CaseStatus.ASSIGNED and owner:
             self.events.append(events.CaseAssigned(self.ref, owner, team))
+        elif status is CaseStatus.OFFERED and owner and offer_expires_at:
+            self.events.append(events.CaseOffered(self.ref, owner, team, offer_expires_at))
         else:
             self.events.append(events.CaseQueued(self.ref, team))
+
+    def accept_offer(self, rep_id: str, by: Attribution) -> None:
+        self._check_offered_to(rep_id)
+        self._transition(CaseStatus.ASSIGNED, "routing", by, f"{rep_id} accepted the offer")
+        self.offer_expires_at, self.queued_at = None, None
+        self.events.append(events.CaseAssigned(self.ref, rep_id, self.team or ""))
+
+    def decline_offer(self, rep_id: str, reason: str, by: Attribution) -> None:
+        """The rep declined, or the offer lapsed: back to the queue with its original age; the
+        rep is skipped for this case from now on."""
+        self._check_offered_to(rep_id)
+        self._move(CaseStatus.QUEUED)
+        self.need = self.need.declined_by(rep_id)
+        self.owner, self.offer_expires_at = None, None
+        self._record(
+            "routing",
+            by,
+            inputs={"offered_to": rep_id},
+            decision={"status": CaseStatus.QUEUED, "declined": sorted(self.need.declined)},
+            reason=reason,
+        )
+        self.events.append(events.CaseReleased(self.ref, rep_id, self.need.units))
+        self.events.append(events.CaseRequeued(self.ref, reason))
+
+    def _check_offered_to(self, rep_id: str) -> None:
+        if self.status is not CaseStatus.OFFERED or self.owner != rep_id:
+            raise IllegalTransition(f"case {self.ref} is not offered to {rep_id}")
+
+    def relax(
+        self,
+        action: str,
+        reason: str,
+        *,
+        need: Need,
+        team: str,
+        priority: int,
+        by: Attribution,
+        escalated_to: str | None = None,
+    ) -> None:
+        """Take one rung of the relaxation ladder: a case still waiting gives something up."""
+        if self.status is not CaseStatus.QUEUED:
+            raise IllegalTransition(f"case {self.ref} is {self.status}, not waiting in a queue")
+        before = {"team": self.team, "priority": self.priority, "need": self.need.describe()}
+        self.need, self.team, self.priority = need, team, check_priority(priority)
+        self.relaxed = (*self.relaxed, action)
+        self._record(
+            "routing",
+            by,
+            inputs={
+                "queued_since": self.queued_at.isoformat() if self.queued_at else None,
+                "before": before,
+            },
+            decision={
+                "relaxation": action,
+                "rung": len(self.relaxed),
+                "team": team,
+                "priority": self.priority,
+                "need": need.describe(),
+                "escalated_to": escalated_to,
+            },
+            reason=reason,
+        )
+        if escalated_to:
+            self.events.append(events.CaseEscalated(self.ref, escalated_to, reason))
+        self.events.append(events.CaseRequeued(self.ref, reason))
+
+    def change(self, changes: Mapping[str, object], reason: str, by: Attribution) -> None:
+        """A person sets severity, priority, product line or custom fields."""
+        before = {name: self._field(name) for name in changes}
+        for name, value in changes.items():
+            self._stamp(name, value)
+        changed = tuple(n for n in changes if self._field(n) != before[n])
+        self._record(
+            "change",
+            by,
+            inputs={"before": before},
+            decision={"after": {n: self._field(n) for n in changes}},
+            reason=reason or f"changed by {by.actor}",
+        )
+        if changed:
+            self.events.append(events.CaseFactsChanged(self.ref, changed))
 
     # -- the work, by people ------------------------------------------------------------------
 
@@ -260,7 +400,7 @@ class Case:
         self._meet(SlaMetric.FIRST_RESPONSE, by.at)
         self._meet(SlaMetric.RESOLUTION, by.at)
         if owner:
-            self.events.append(events.CaseReleased(self.ref, owner))
+            self.events.append(events.CaseReleased(self.ref, owner, self.need.units))
 
     def close(self, by: Attribution) -> None:
         self._transition(CaseStatus.CLOSED, "resolution", by, "closed")

@@ -13,6 +13,7 @@ class CaseStatus(StrEnum):
     TRIAGE_REVIEW = "triage_review"  # no model was sure enough: a person reads it first
     TRIAGED = "triaged"
     QUEUED = "queued"
+    OFFERED = "offered"  # pushed to a rep who has not accepted yet; holds their capacity
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
     WAITING_ON_CUSTOMER = "waiting_on_customer"
@@ -25,18 +26,22 @@ S = CaseStatus
 TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     S.NEW: frozenset({S.TRIAGED, S.TRIAGE_REVIEW}),
     S.TRIAGE_REVIEW: frozenset({S.TRIAGED}),
-    S.TRIAGED: frozenset({S.QUEUED, S.ASSIGNED}),
-    S.QUEUED: frozenset({S.ASSIGNED}),
-    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.QUEUED, S.ASSIGNED, S.RESOLVED}),
-    S.IN_PROGRESS: frozenset({S.WAITING_ON_CUSTOMER, S.RESOLVED, S.QUEUED, S.ASSIGNED}),
-    S.WAITING_ON_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.QUEUED, S.ASSIGNED}),
+    S.TRIAGED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
+    S.QUEUED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
+    S.OFFERED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
+    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.QUEUED, S.OFFERED, S.ASSIGNED, S.RESOLVED}),
+    S.IN_PROGRESS: frozenset({S.WAITING_ON_CUSTOMER, S.RESOLVED, S.QUEUED, S.OFFERED, S.ASSIGNED}),
+    S.WAITING_ON_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.QUEUED, S.OFFERED, S.ASSIGNED}),
     S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
     S.CLOSED: frozenset({S.REOPENED}),
-    S.REOPENED: frozenset({S.QUEUED, S.ASSIGNED}),
+    S.REOPENED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
 }
 
-# While a rep owns a case in one of these, it takes one unit of the rep's capacity.
-OCCUPYING = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER})
+# While a rep owns (or is offered) a case in one of these, it takes the case's units of the
+# rep's capacity.
+OCCUPYING = frozenset({S.OFFERED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER})
+# A rep has not started on these yet: re-routing may move them.
+UNSTARTED = frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED})
 
 
 def check_move(ref: str, current: CaseStatus, to: CaseStatus) -> None:

@@ -16,6 +16,7 @@ from caseloom.entrypoints.api.schemas import (
     ActorIn,
     AssignIn,
     CaseIn,
+    ChangeIn,
     MessageIn,
     ReopenIn,
     ResolveIn,
@@ -76,6 +77,16 @@ def list_cases(
 
 @router.get("/{ref}", response_model=CaseDetail)
 def get_case(ref: str, caseloom: App) -> CaseDetail:
+    return _detail(caseloom, ref)
+
+
+@router.patch("/{ref}", response_model=CaseDetail)
+def change_case(ref: str, body: ChangeIn, caseloom: App) -> CaseDetail:
+    """Set severity, priority, product line or custom fields. A change the routing rules read
+    may move a case nobody has started on to another team, as the policy's `reroute` says."""
+    caseloom.bus.handle(
+        commands.ChangeCase(ref, body.actor, body.changes.as_changes(), body.reason)
+    )
     return _detail(caseloom, ref)
 
 

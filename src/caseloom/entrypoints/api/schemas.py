@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from caseloom.domain.case import Channel, MessageKind
+from caseloom.domain.case import Channel, MessageKind, Severity
 from caseloom.domain.workforce import Presence
 
 Text = Annotated[str, Field(max_length=100_000)]
+Subject = Annotated[str, Field(min_length=1, max_length=300)]
+Priority = Annotated[int, Field(ge=1, le=4, description="1 is the most urgent")]
+ProductLine = Annotated[str, Field(min_length=1, max_length=100)]
+Custom = dict[str, str | int | float | bool | None]
 Actor = Annotated[str, Field(min_length=1, max_length=200, examples=["rep:rep-anna"])]
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:@-]+$")]
 
@@ -26,11 +30,11 @@ class ContactIn(Body):
 
 class CaseIn(Body):
     channel: Channel = Channel.API
-    subject: Annotated[str, Field(min_length=1, max_length=300)]
+    subject: Subject
     description: Text = ""
     contact: ContactIn
     customer_id: Id | None = None
-    custom: dict[str, str | int | float | bool | None] = {}
+    custom: Custom = {}
 
 
 class MessageIn(Body):
@@ -75,20 +79,22 @@ class LocationIn(Body):
     longitude: float | None = Field(None, ge=-180, le=180)
 
 
+class CertificationIn(Body):
+    name: str
+    valid_from: date
+    valid_until: date | None = None
+
+
 class RepIn(Body):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, Field(min_length=3, max_length=254)]
     teams: Annotated[list[Id], Field(min_length=1)]
     skills: dict[str, int] = {}
-    capacity: Annotated[int, Field(ge=1, le=1000)]
+    capacity: Annotated[int, Field(ge=1, le=1000, description="in units")]
     languages: list[str] = ["en"]
     presence: Presence = Presence.OFFLINE
-
-
-class CertificationIn(Body):
-    name: str
-    valid_from: date
-    valid_until: date | None = None
+    calendar: Annotated[Id | None, Field(description="a shift calendar of the policy")] = None
+    certifications: list[CertificationIn] = []
 
 
 class TechnicianIn(Body):
@@ -108,3 +114,72 @@ class CustomerIn(Body):
     account: Annotated[str, Field(min_length=1, max_length=100)]
     location: LocationIn | None = None
     contacts: list[ContactIn] = []
+
+
+class ChangesIn(BaseModel):
+    """Only the fields sent change. Any other key is a custom field the policy declares."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str | int | float | bool | None] = Field(init=False)
+
+    severity: Severity | None = None
+    priority: Priority | None = None
+    product_line: ProductLine | None = None  # null clears it
+
+    @field_validator("severity", "priority")
+    @classmethod
+    def _kept(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be cleared; send a value or leave it out")
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ChangesIn:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+    def as_changes(self) -> dict[str, object]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class ChangeIn(ActorIn):
+    changes: ChangesIn
+    reason: Annotated[str, Field(max_length=1000)] = ""
+
+
+class OfferIn(Body):
+    rep_id: Id
+
+
+class DeclineIn(OfferIn):
+    reason: Annotated[str, Field(max_length=1000)] = ""
+
+
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SignalsIn(Body):
+    """What triage would have read, each taken as certain."""
+
+    intent: Label | None = Field(None, examples=["outage"])
+    product_line: Label | None = None
+    urgency: Label | None = None
+    sentiment: Label | None = None
+    sentiment_score: float | None = Field(None, ge=-1, le=1)
+    on_site_required: bool | None = None
+    language: Label | None = Field(None, examples=["de"])
+
+
+class DryRunIn(Body):
+    """A hypothetical case, routed against the reps as they are now; nothing is stored."""
+
+    channel: Channel = Channel.API
+    subject: Subject
+    description: Text = ""
+    customer_id: Id | None = None
+    severity: Severity = Severity.MEDIUM
+    priority: Priority = 3
+    product_line: ProductLine | None = None
+    custom: Custom = {}
+    signals: SignalsIn = SignalsIn()

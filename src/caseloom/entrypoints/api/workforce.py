@@ -12,6 +12,7 @@ from caseloom.domain.customer import Location
 from caseloom.domain.workforce import Certification
 from caseloom.entrypoints.api.deps import running
 from caseloom.entrypoints.api.schemas import (
+    CertificationIn,
     CustomerIn,
     Id,
     LocationIn,
@@ -32,6 +33,10 @@ def _location(place: LocationIn | None) -> Location | None:
     return Location(place.city, place.country, place.latitude, place.longitude)
 
 
+def _certifications(certifications: list[CertificationIn]) -> tuple[Certification, ...]:
+    return tuple(Certification(c.name, c.valid_from, c.valid_until) for c in certifications)
+
+
 @router.get("/teams", tags=["teams"], response_model=list[TeamView])
 def list_teams(caseloom: App) -> list[TeamView]:
     """The policy's teams with their members, who is available, and their queues."""
@@ -50,6 +55,7 @@ def get_rep(rep_id: str, caseloom: App) -> RepView:
 
 @router.put("/reps/{rep_id}", tags=["reps"], response_model=RepView)
 def put_rep(rep_id: Id, body: RepIn, caseloom: App) -> RepView:
+    """Create or update a rep. An update keeps the rep's load and open items."""
     caseloom.bus.handle(
         commands.RegisterRep(
             rep_id,
@@ -60,6 +66,8 @@ def put_rep(rep_id: Id, body: RepIn, caseloom: App) -> RepView:
             body.capacity,
             tuple(body.languages),
             body.presence,
+            body.calendar,
+            _certifications(body.certifications),
         )
     )
     return views.get_rep(caseloom.store, rep_id)
@@ -84,9 +92,6 @@ def get_technician(technician_id: str, caseloom: App) -> TechnicianView:
 
 @router.put("/technicians/{technician_id}", tags=["technicians"], response_model=TechnicianView)
 def put_technician(technician_id: Id, body: TechnicianIn, caseloom: App) -> TechnicianView:
-    certifications = tuple(
-        Certification(c.name, c.valid_from, c.valid_until) for c in body.certifications
-    )
     caseloom.bus.handle(
         commands.RegisterTechnician(
             technician_id,
@@ -94,7 +99,7 @@ def put_technician(technician_id: Id, body: TechnicianIn, caseloom: App) -> Tech
             body.email,
             body.team,
             body.skills,
-            certifications,
+            _certifications(body.certifications),
             tuple(body.equipment),
             _location(body.home),
             body.presence,

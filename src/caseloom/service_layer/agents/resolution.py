@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from caseloom.domain.case import Attribution
+from caseloom.domain.case import Attribution, CaseStatus
 from caseloom.domain.case.lifecycle import OCCUPYING
 from caseloom.domain.commands import CloseCase, ReopenCase, ResolveCase, StartWork, WaitOnCustomer
 from caseloom.domain.events import ReplyInterpreted
@@ -30,7 +30,7 @@ def resolve_case(cmd: ResolveCase, uow: UnitOfWork, *, policy: Policy, clock: Cl
         case = uow.cases.get(cmd.ref)
         owner = case.occupying_owner
         case.resolve(cmd.resolution, Attribution(cmd.actor, clock.now(), policy.version))
-        release(uow, owner)
+        release(uow, owner, case.need.units)
         uow.commit()
 
 
@@ -54,10 +54,10 @@ def act_on_reply(event: ReplyInterpreted, uow: UnitOfWork, *, policy: Policy, cl
         return
     with uow:
         case = uow.cases.get(event.ref)
-        if case.status not in OCCUPYING:
+        if case.status not in OCCUPYING or case.status is CaseStatus.OFFERED:
             return  # not being worked on: resolved already, or still waiting for a rep
         owner = case.occupying_owner
         by = Attribution("agent:resolution", clock.now(), policy.version)
         case.resolve("the customer confirmed the fix", by)
-        release(uow, owner)
+        release(uow, owner, case.need.units)
         uow.commit()
