@@ -6,7 +6,13 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import core_throughput, triage_quality, triage_speed
+from bench import (
+    core_throughput,
+    routing_simulation,
+    routing_speed,
+    triage_quality,
+    triage_speed,
+)
 from bench.report import Outcome
 
 DEFAULT_CASES = 1000
@@ -17,6 +23,8 @@ BENCHMARKS: tuple[Callable[[int], Outcome], ...] = (
     core_throughput.run,
     triage_speed.run,
     triage_quality.run,
+    routing_speed.run,
+    routing_simulation.run,
 )
 
 

@@ -68,9 +68,9 @@ def test_explain_shows_the_chosen_rep_first_in_the_ranking_with_every_factor(
     assert all(0 <= ranked[f] <= 1 for ranked in why["ranked"] for f in FACTORS)
     scores = [ranked["score"] for ranked in why["ranked"]]
     assert scores == sorted(scores, reverse=True)
-    assert why["rule"].startswith("everything else")
+    assert why["rule"].startswith("broadband goes to someone who knows broadband")
     assert (why["model"], why["route"]) == ("best_fit", ["tier1"])
-    assert why["need"]["units"] == 1
+    assert (why["need"]["skills"], why["need"]["units"]) == ({"broadband": 3}, 1)
     assert (why["actor"], why["policy_version"]) == ("agent:routing", 1)
     assert why["at"] == case["opened_at"]
     assert why["chosen"] in why["reason"]
@@ -115,7 +115,7 @@ def test_explain_follows_a_persons_assignment(client: TestClient) -> None:
 
     assert (why["chosen"], why["model"], why["actor"]) == ("rep-kai", "manual", "mgr-anna")
     assert why["reason"] == "knows this customer"
-    assert why["skill_gaps"] == []
+    assert why["skill_gaps"] == ["missing skill broadband (needs 3, has 0)"]  # noted, allowed
 
 
 def test_explain_of_an_unknown_case_is_404_problem_json(client: TestClient) -> None:

@@ -14,12 +14,14 @@ from caseloom.domain.routing import (
     RoutingDecision,
     Selection,
     SelectionModel,
+    Shifts,
     Waiting,
     decide,
     due_steps,
     factors,
     one_by_one,
     pick_for,
+    rejection,
 )
 from caseloom.domain.sla import BusinessCalendar
 from caseloom.domain.workforce import Certification, Presence, Rep
@@ -264,3 +266,34 @@ def test_one_by_one_places_in_queue_order_and_never_past_capacity() -> None:
     placements = one_by_one(queue, reps, selection=Selection(), now=NOW, calendars={})
     assert [(p.ref, p.rep_id) for p in placements] == [("CS-2", "rep-a"), ("CS-1", "rep-b")]
     assert [r.load for r in reps] == [0, 0]  # the reps given are not changed
+
+
+def test_a_teams_reasons_are_each_reps_own_reason() -> None:
+    """`decide` checks a whole team in one fast loop; it must say what `rejection` says."""
+    gas = Certification("gas-safe", date(2025, 1, 1), None)
+    reps = [
+        make_rep(
+            f"rep-{n:02d}",
+            skills={"broadband": 1 + n % 7, "networking": 1 + n % 4},
+            capacity=1 + n % 3,
+            load=n % 2,
+            presence=(Presence.AVAILABLE, Presence.BUSY)[n % 5 == 0],
+            calendar=("office", None)[n % 2],
+            certifications=(gas,) if n % 3 else (),
+            languages=("en", "de") if n % 4 else ("en",),
+        )
+        for n in range(40)
+    ]
+    need = Need(
+        skills={"broadband": 3},
+        optional_skills={"networking": 2},
+        certifications=("gas-safe",),
+        language="de",
+        declined=frozenset({"rep-07"}),
+    )
+    decision = route(reps, need)
+    shifts = Shifts(CALENDARS, NOW)
+    expected = {rep.id: rejection(rep, need, shifts) for rep in reps}
+    assert reasons(decision) == {k: v for k, v in expected.items() if v is not None}
+    assert {c.rep_id for c in decision.ranked} == {k for k, v in expected.items() if v is None}
+    assert decision.ranked  # the mix leaves some eligible

@@ -31,13 +31,29 @@ class Rejection:
 
 @dataclass(frozen=True, slots=True)
 class RoutingDecision:
+    """Every rejected rep keeps its reason, as two parallel tuples (rep ids by id, reasons):
+    a large team's decision then allocates no object per rep, which keeps the garbage collector
+    out of the way; `rejected` gives them as `Rejection`s when asked."""
+
     team: str
     chosen: Candidate | None
     ranked: tuple[Candidate, ...]
-    rejected: tuple[Rejection, ...]
+    rejected_ids: tuple[str, ...]
+    rejected_reasons: tuple[str, ...]
     rule: str  # which policy rule (or person) decided the team
     model: SelectionModel
     need: Need
+
+    @property
+    def rejected(self) -> tuple[Rejection, ...]:
+        return tuple(map(Rejection, self.rejected_ids, self.rejected_reasons))
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        """How many reps were rejected for each kind of reason, most common first."""
+        kinds: Counter[str] = Counter()
+        for reason, count in Counter(self.rejected_reasons).items():
+            kinds[_kind(reason)] += count
+        return dict(kinds.most_common())
 
     def explain(self) -> dict[str, object]:
         """The decision for the journey: the best candidates and the first rejections, with
@@ -53,12 +69,15 @@ class RoutingDecision:
             ],
             "ranked_total": len(self.ranked),
             "rejected": [
-                {"rep": r.rep_id, "reason": r.reason} for r in self.rejected[:REJECTED_SHOWN]
+                {"rep": rep, "reason": reason}
+                for rep, reason in zip(
+                    self.rejected_ids[:REJECTED_SHOWN],
+                    self.rejected_reasons[:REJECTED_SHOWN],
+                    strict=True,
+                )
             ],
-            "rejected_total": len(self.rejected),
-            "rejected_by_reason": dict(
-                Counter(_kind(r.reason) for r in self.rejected).most_common()
-            ),
+            "rejected_total": len(self.rejected_ids),
+            "rejected_by_reason": self.rejected_by_reason(),
         }
 
     def reason(self) -> str:
@@ -67,10 +86,10 @@ class RoutingDecision:
                 f"{self.rule} chose team {self.team}; {self.chosen.rep_id} is the "
                 f"{self.model.replace('_', '-')} eligible rep of {len(self.ranked)}"
             )
-        if not self.rejected:
+        if not self.rejected_ids:
             return f"{self.rule} chose team {self.team}; the team has no reps, so the case waits"
         return (
-            f"{self.rule} chose team {self.team}; none of its {len(self.rejected)} reps is "
+            f"{self.rule} chose team {self.team}; none of its {len(self.rejected_ids)} reps is "
             "eligible now, so the case waits in the queue"
         )
 
@@ -99,11 +118,18 @@ def decide(
     ordered = sorted(reps, key=_BY_ID)
     reasons = Rejector(need, Shifts(calendars, now)).reasons(ordered)
     eligible = [rep for rep, reason in zip(ordered, reasons, strict=True) if reason is None]
-    rejected_ids = [rep.id for rep, r in zip(ordered, reasons, strict=True) if r is not None]
-    rejected = tuple(map(Rejection, rejected_ids, [r for r in reasons if r is not None]))
+    rejected_ids = tuple(rep.id for rep, r in zip(ordered, reasons, strict=True) if r is not None)
+    rejected_reasons = tuple(r for r in reasons if r is not None)
     ranked = tuple(rank(eligible, case, selection.model, selection.weights, now))
     return RoutingDecision(
-        team, ranked[0] if ranked else None, ranked, rejected, rule, selection.model, need
+        team,
+        ranked[0] if ranked else None,
+        ranked,
+        rejected_ids,
+        rejected_reasons,
+        rule,
+        selection.model,
+        need,
     )
 
 
