@@ -250,6 +250,9 @@ def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
         )
     )
     console.print(grid)
+    if report.routing:
+        moved = ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in report.routing.items())
+        console.print(f"routing worker: {moved}")
     if report.refused:
         console.print(
             f"[yellow]{len(report.refused)} commands were refused[/], e.g. {report.refused[0]}"
