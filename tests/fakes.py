@@ -5,7 +5,7 @@ checked on commit, and events are released only by a commit."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -183,13 +183,19 @@ class FakeCaseRepository:
     def owned_by(self, rep_id: str, statuses: Sequence[CaseStatus]) -> list[Case]:
         return self._where(lambda c: c.owner == rep_id and c.status in statuses, lambda c: c.number)
 
-    def recent_owners(self, customer_id: str | None, limit: int = 3) -> tuple[str, ...]:
-        mine = sorted(
-            (c for c in self.store.cases.values() if c.customer_id == customer_id and c.owner),
-            key=lambda c: c.updated_at,
-            reverse=True,
-        )
-        return tuple(dict.fromkeys(c.owner for c in mine if c.owner))[:limit] if customer_id else ()
+    def recent_owners(
+        self, customer_ids: Iterable[str | None], limit: int = 3
+    ) -> dict[str, tuple[str, ...]]:
+        owners: dict[str, tuple[str, ...]] = {}
+        for customer in {c for c in customer_ids if c is not None}:
+            mine = sorted(
+                (c for c in self.store.cases.values() if c.customer_id == customer and c.owner),
+                key=lambda c: c.updated_at,
+                reverse=True,
+            )
+            if mine:
+                owners[customer] = tuple(dict.fromkeys(c.owner for c in mine if c.owner))[:limit]
+        return owners
 
     def teams_waiting(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -121,8 +121,11 @@ def test_a_customers_previous_owners_come_most_recent_first_each_once(engine: sa
     routed(engine, owner="rep-a", customer="acme", at=timedelta(minutes=2))
     routed(engine, owner="rep-c", customer="other", at=timedelta(minutes=3))
     with uow(engine) as unit:
-        assert unit.cases.recent_owners("acme") == ("rep-a", "rep-b")
-        assert unit.cases.recent_owners(None) == ()
+        assert unit.cases.recent_owners(["acme", "other", None]) == {
+            "acme": ("rep-a", "rep-b"),
+            "other": ("rep-c",),
+        }
+        assert unit.cases.recent_owners([None, "nobody"]) == {}
 
 
 def test_the_roster_loads_ready_reps_in_full_and_the_rest_as_sketches(engine: sa.Engine) -> None:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from caseloom.domain.errors import InvalidInput
-from caseloom.domain.routing.spec import RoutingRule, RoutingSpec
+from caseloom.domain.routing.spec import RoutingSpec
 from caseloom.domain.sla import BusinessCalendar, SlaMetric
 from caseloom.domain.workforce import Team
 
@@ -218,6 +218,3 @@ class Policy:
 
     def sla_for(self, facts: Facts, matches: Matcher) -> SlaPolicy:
         return next(p for p in self.sla if p.when is None or matches(p.when, facts))
-
-    def route_for(self, facts: Facts, matches: Matcher) -> RoutingRule:
-        return self.routing.rule_for(facts, matches)

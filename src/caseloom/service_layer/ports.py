@@ -5,7 +5,7 @@ Adapters implement these ports; `tests/fakes.py` has an in-memory fake of each.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -112,8 +112,10 @@ class CaseRepository(Protocol):
 
     def owned_by(self, rep_id: str, statuses: Sequence[CaseStatus]) -> list[Case]: ...
 
-    def recent_owners(self, customer_id: str | None, limit: int = 3) -> tuple[str, ...]:
-        """Who owned the customer's most recent cases, most recent first, each once."""
+    def recent_owners(
+        self, customer_ids: Iterable[str | None], limit: int = 3
+    ) -> dict[str, tuple[str, ...]]:
+        """Per customer, who owned their most recent cases, most recent first, each once."""
         ...
 
     def teams_waiting(self) -> dict[str, int]:

@@ -6,7 +6,7 @@ what changed, checking the `version` column so a concurrent change is refused, n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -108,13 +108,7 @@ def _case(row: Row[Any], clocks: Sequence[Row[Any]]) -> Case:
 
 def _need_row(need: Need) -> dict[str, Any]:
     """All but the required skills, which have their own column."""
-    return {
-        "optional_skills": dict(need.optional_skills),
-        "certifications": list(need.certifications),
-        "language": need.language,
-        "units": need.units,
-        "declined": sorted(need.declined),
-    }
+    return {name: value for name, value in need.describe().items() if name != "skills"}
 
 
 def _need(skills: Mapping[str, int], data: Mapping[str, Any]) -> Need:
@@ -210,17 +204,32 @@ class SqlCaseRepository:
         condition = (cases.c.owner == rep_id) & cases.c.status.in_([s.value for s in statuses])
         return self._load(condition, order=(cases.c.id,))
 
-    def recent_owners(self, customer_id: str | None, limit: int = 3) -> tuple[str, ...]:
-        """Who owned the customer's most recent cases, most recent first, each once."""
-        if customer_id is None:
-            return ()
-        rows = self._conn.execute(
-            select(cases.c.owner)
-            .where((cases.c.customer_id == customer_id) & cases.c.owner.is_not(None))
-            .order_by(cases.c.updated_at.desc())
-            .limit(limit * 3)
-        ).scalars()
-        return tuple(dict.fromkeys(rows))[:limit]
+    def recent_owners(
+        self, customer_ids: Iterable[str | None], limit: int = 3
+    ) -> dict[str, tuple[str, ...]]:
+        """Per customer, who owned their most recent cases, most recent first, each once: one
+        query for any number of customers."""
+        wanted = [c for c in set(customer_ids) if c is not None]
+        if not wanted:
+            return {}
+        latest = (
+            select(cases.c.customer_id, cases.c.owner, func.max(cases.c.updated_at).label("at"))
+            .where(cases.c.customer_id.in_(wanted) & cases.c.owner.is_not(None))
+            .group_by(cases.c.customer_id, cases.c.owner)
+            .subquery()
+        )
+        order = func.row_number().over(
+            partition_by=latest.c.customer_id, order_by=(latest.c.at.desc(), latest.c.owner)
+        )
+        ranked = select(latest.c.customer_id, latest.c.owner, order.label("n")).subquery()
+        owners: dict[str, tuple[str, ...]] = {}
+        for customer, owner in self._conn.execute(
+            select(ranked.c.customer_id, ranked.c.owner)
+            .where(ranked.c.n <= limit)
+            .order_by(ranked.c.customer_id, ranked.c.n)
+        ):
+            owners[customer] = (*owners.get(customer, ()), owner)
+        return owners
 
     def teams_waiting(self) -> dict[str, int]:
         """How many cases wait in each team's queue."""

@@ -117,10 +117,6 @@ class Case:
         return self.owner if self.status in OCCUPYING else None
 
     @property
-    def required_skills(self) -> dict[str, int]:
-        return dict(self.need.skills)
-
-    @property
     def next_due_at(self) -> datetime | None:
         """The nearest deadline of a clock still running."""
         return min((c.due_at for c in self.clocks.values() if c.met_at is None), default=None)
@@ -217,10 +213,7 @@ class Case:
     def restamp(self, stamps: StampOutcome, changes: tuple[str, ...], by: Attribution) -> None:
         """A customer's reply changed the signals (already kept by `add_message`): apply the
         stamps that now fire."""
-        before = {name: self._field(name) for name in stamps.changes}
-        for name, value in stamps.changes.items():
-            self._stamp(name, value)
-        changed = tuple(n for n in stamps.changes if self._field(n) != before[n])
+        _, changed = self._set(stamps.changes)
         fired = ", ".join(stamps.fired) or "no stamp rule"
         self._record(
             "triage",
@@ -231,6 +224,13 @@ class Case:
         )
         if changed:
             self.events.append(events.CaseFactsChanged(self.ref, changed))
+
+    def _set(self, values: Mapping[str, object]) -> tuple[dict[str, object], tuple[str, ...]]:
+        """Set the fields; return their values before, and the names of those that changed."""
+        before = {name: self._field(name) for name in values}
+        for name, value in values.items():
+            self._stamp(name, value)
+        return before, tuple(n for n in values if self._field(n) != before[n])
 
     def _field(self, name: str) -> object:
         if name in ("severity", "priority", "product_line"):
@@ -368,10 +368,7 @@ class Case:
 
     def change(self, changes: Mapping[str, object], reason: str, by: Attribution) -> None:
         """A person sets severity, priority, product line or custom fields."""
-        before = {name: self._field(name) for name in changes}
-        for name, value in changes.items():
-            self._stamp(name, value)
-        changed = tuple(n for n in changes if self._field(n) != before[n])
+        before, changed = self._set(changes)
         self._record(
             "change",
             by,

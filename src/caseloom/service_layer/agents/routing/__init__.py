@@ -215,7 +215,7 @@ def dry_run(
 ) -> dict[str, object]:
     """The routing decision for a hypothetical case against the reps as they are now. Nothing
     is written: the unit of work is never committed."""
-    now = clock.now()
+    by = Attribution("dry-run", clock.now(), policy.version)
     case = Case.open(
         number=0,
         channel=cmd.channel,
@@ -224,9 +224,8 @@ def dry_run(
         contact=Contact("dry run", "dry-run@example.invalid"),
         customer_id=cmd.customer_id,
         custom=policy.check_custom(cmd.custom),
-        by=Attribution("dry-run", now, policy.version),
+        by=by,
     )
-    by = Attribution("dry-run", now, policy.version)
     case.change(
         {"severity": cmd.severity, "priority": cmd.priority, "product_line": cmd.product_line},
         "dry run",

@@ -6,8 +6,8 @@ are version-checked, so concurrent workers can never push a rep past capacity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from caseloom.domain import routing
 from caseloom.domain.case import Attribution, Case
@@ -52,7 +52,8 @@ def evaluate(
     """The decision for `case` in `team` now, and the reps it was taken over (by id)."""
     ready, others = uow.reps.roster(team, need.units)
     now = clock.now()
-    waiting = replace(case.waiting(now, uow.cases.recent_owners(case.customer_id)), need=need)
+    owners = uow.cases.recent_owners([case.customer_id]).get(case.customer_id or "", ())
+    waiting = replace(case.waiting(now, owners), need=need)
     decision = routing.decide(
         [*ready, *others],
         waiting,
@@ -76,8 +77,7 @@ def place(
     rule: str,
     need: Need,
     why: str = "",
-    inputs: Mapping[str, object] | None = None,
-) -> RoutingDecision:
+) -> None:
     """Decide and apply: assign (or offer) to the chosen rep, else queue in `team`. A rep the
     case occupied before gives its units back in the same transaction."""
     decision, ready = evaluate(
@@ -92,33 +92,34 @@ def place(
         ready[owner].release(case.need.units)  # taken again below, with the new units
     if owner:
         ready[owner].take(case.ref, now, need.units)
-    timeout = policy.routing.selection_for(team).offer_timeout
     case.apply_routing(
         team=team,
         route=route,
         need=need,
         owner=owner,
         rule=rule,
-        offer_expires_at=now + timeout if owner and timeout else None,
+        offer_expires_at=offer_until(policy, team, owner, now),
         inputs={
             "severity": case.severity,
             "priority": case.priority,
             "product_line": case.product_line,
             "sla_urgency": round(case.sla_urgency(now), 4),
-            **(inputs or {}),
         },
         decision={**decision.explain(), "route": list(route)},
         reason=f"{why}; {decision.reason()}" if why else decision.reason(),
         by=Attribution(AGENT, now, policy.version),
     )
-    return decision
 
 
-def place_again(
-    case: Case, uow: UnitOfWork, *, policy: Policy, clock: Clock, why: str
-) -> RoutingDecision:
+def offer_until(policy: Policy, team: str, owner: str | None, now: datetime) -> datetime | None:
+    """When an offer to `owner` lapses, if `team` offers rather than assigns."""
+    timeout = policy.routing.selection_for(team).offer_timeout
+    return now + timeout if owner and timeout else None
+
+
+def place_again(case: Case, uow: UnitOfWork, *, policy: Policy, clock: Clock, why: str) -> None:
     """Decide again in the case's own team, with what it needs now."""
-    return place(
+    place(
         case,
         uow,
         policy=policy,
@@ -139,11 +140,11 @@ def route_by_rules(
     conditions: ConditionEngine,
     clock: Clock,
     why: str = "",
-) -> RoutingDecision:
+) -> None:
     """Route by the first matching rule, to the first team of its route."""
     rule = rule_for(case, uow, policy=policy, conditions=conditions)
     team = rule.route[0]
-    return place(
+    place(
         case,
         uow,
         policy=policy,
@@ -160,4 +161,5 @@ def rule_for(
     case: Case, uow: UnitOfWork, *, policy: Policy, conditions: ConditionEngine
 ) -> RoutingRule:
     customer = uow.customers.find(case.customer_id)
-    return policy.route_for(case.facts(customer, policy.triage.min_confidence), conditions.matches)
+    facts = case.facts(customer, policy.triage.min_confidence)
+    return policy.routing.rule_for(facts, conditions.matches)

@@ -21,6 +21,7 @@ from caseloom.domain.routing import Relaxation, RelaxStep
 from caseloom.service_layer.agents.routing.placing import (
     AGENT,
     evaluate,
+    offer_until,
     place_again,
     route_by_rules,
 )
@@ -98,9 +99,9 @@ def assign_waiting(
         if not ready:
             return 0
         now = clock.now()
-        owners = {cid: uow.cases.recent_owners(cid) for cid in {c.customer_id for c in queue}}
+        owners = uow.cases.recent_owners(c.customer_id for c in queue)
         placements = assigner.assign(
-            [c.waiting(now, owners[c.customer_id]) for c in queue],
+            [c.waiting(now, owners.get(c.customer_id or "", ())) for c in queue],
             ready,
             selection=selection,
             now=now,
@@ -142,13 +143,12 @@ def _place(
     decision: dict[str, object],
     reason: str,
 ) -> None:
-    timeout = policy.routing.selection_for(case.team or "").offer_timeout
     case.apply_routing(
         team=case.team or "",
         route=case.route,
         need=case.need,
         owner=rep_id,
-        offer_expires_at=now + timeout if timeout else None,
+        offer_expires_at=offer_until(policy, case.team or "", rep_id, now),
         inputs={
             "queued_since": case.queued_at.isoformat() if case.queued_at else None,
             "priority": case.priority,
