@@ -19,7 +19,7 @@ from caseloom.domain.policy import (
     TriageSpec,
 )
 from caseloom.domain.routing import RoutingRule, RoutingSpec
-from caseloom.domain.sla import ALWAYS, SlaMetric
+from caseloom.domain.sla import ALWAYS, SlaClock, SlaMetric
 from caseloom.domain.triage import Signal, TriageResult
 from caseloom.domain.workforce import Presence, Rep, Team, TeamKind
 
@@ -128,3 +128,15 @@ def copy_of_demo_policy(folder: Path) -> Path:
     copy = folder / "demo"
     shutil.copytree(bootstrap.DEMO_POLICY.parent, copy, dirs_exist_ok=True)
     return copy / "policy.yaml"
+
+
+def make_clock(
+    metric: str,
+    window: timedelta,
+    *,
+    started: datetime = NOW,
+    met: datetime | None = None,
+    policy: str = "std",
+) -> SlaClock:
+    """A clock on the 24x7 calendar, due `window` after `started`."""
+    return SlaClock(metric, policy, 1, ALWAYS.name, window, started, started + window, met)

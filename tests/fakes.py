@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from caseloom.domain.case import Case, CaseStatus, case_number, case_ref
+from caseloom.domain.conditions import Condition, Facts
 from caseloom.domain.customer import Customer
-from caseloom.domain.errors import ConcurrencyConflict, Conflict, NotFound
+from caseloom.domain.errors import ConcurrencyConflict, Conflict, DeliveryFailed, NotFound
 from caseloom.domain.events import Event
 from caseloom.domain.journey import JourneyEntry
-from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
+from caseloom.domain.notification import Notification
+from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting, one_by_one
-from caseloom.domain.sla import BusinessCalendar
+from caseloom.domain.sla import BusinessCalendar, Timer, TimerSpec
 from caseloom.domain.triage import (
     LlmAnswer,
     LlmCall,
@@ -104,7 +106,141 @@ class FakeStore:
     policies: dict[tuple[str, int], str] = field(default_factory=dict)
     journey: dict[str, list[JourneyEntry]] = field(default_factory=dict)
     idempotency: dict[str, tuple[str, str]] = field(default_factory=dict)
+    timers: dict[tuple[int, str], StoredTimer] = field(default_factory=dict)
+    outbox: list[StoredNotification] = field(default_factory=list)
     counter: int = 0
+
+
+@dataclass
+class StoredTimer:
+    id: int
+    case_number: int
+    spec: TimerSpec
+    lease_until: datetime | None = None
+    attempts: int = 0
+    fired_at: datetime | None = None
+    outcome: str | None = None
+
+
+@dataclass
+class StoredNotification:
+    notification: Notification
+    case_number: int | None
+    next_attempt_at: datetime | None
+    lease_until: datetime | None = None
+    delivered_at: datetime | None = None
+    result: str | None = None
+
+
+class FakeTimerRepository:
+    """Timers as the SQL repository keeps them; changes apply on commit, like a transaction."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.rows = copy.deepcopy(store.timers)
+
+    def replace(self, case_number: int, timers: Sequence[TimerSpec]) -> None:
+        stored = {k: r for (n, k), r in self.rows.items() if n == case_number}
+        wanted = {t.key: t for t in timers if not (t.key in stored and stored[t.key].fired_at)}
+        for key, row in stored.items():
+            if row.fired_at is None and key not in wanted:
+                del self.rows[(case_number, key)]
+        for key, timer in wanted.items():
+            row = stored.get(key)
+            if row is None:
+                self.rows[(case_number, key)] = StoredTimer(self._next_id(), case_number, timer)
+            elif row.spec.due_at != timer.due_at:
+                row.spec, row.lease_until = timer, None
+
+    def claim(self, now: datetime, limit: int, lease: timedelta, worker: str) -> list[Timer]:
+        due = sorted(
+            (
+                r
+                for r in self.rows.values()
+                if r.fired_at is None
+                and r.spec.due_at <= now
+                and (r.lease_until is None or r.lease_until < now)
+            ),
+            key=lambda r: (r.spec.due_at, r.id),
+        )[:limit]
+        for row in due:
+            row.lease_until, row.attempts = now + lease, row.attempts + 1
+        return [
+            Timer(
+                r.id,
+                r.case_number,
+                r.spec.key,
+                r.spec.metric,
+                r.spec.escalation,
+                r.spec.due_at,
+                r.attempts,
+            )
+            for r in due
+        ]
+
+    def fire(self, timer_id: int, at: datetime, outcome: str) -> bool:
+        row = next(r for r in self.rows.values() if r.id == timer_id)
+        if row.fired_at is not None:
+            return False
+        row.fired_at, row.outcome, row.lease_until = at, outcome, None
+        return True
+
+    def postpone(self, timer_id: int, due_at: datetime) -> None:
+        row = next(r for r in self.rows.values() if r.id == timer_id)
+        row.spec, row.lease_until = replace(row.spec, due_at=due_at), None
+
+    def record(self, case_number: int, timer: TimerSpec, at: datetime, outcome: str) -> bool:
+        if (case_number, timer.key) in self.rows:
+            return False
+        row = StoredTimer(self._next_id(), case_number, timer, fired_at=at, outcome=outcome)
+        self.rows[(case_number, timer.key)] = row
+        return True
+
+    def flush(self) -> None:
+        self.store.timers = self.rows
+        self.rows = copy.deepcopy(self.rows)
+
+    def _next_id(self) -> int:
+        return max((r.id for r in self.rows.values()), default=0) + 1
+
+
+class FakeOutbox:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.rows = copy.deepcopy(store.outbox)
+
+    def add(self, notification: Notification, case_number: int | None) -> None:
+        stored = replace(notification, id=len(self.rows) + 1)
+        self.rows.append(StoredNotification(stored, case_number, notification.created_at))
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
+        due = [
+            r
+            for r in self.rows
+            if r.next_attempt_at is not None
+            and r.next_attempt_at <= now
+            and (r.lease_until is None or r.lease_until < now)
+        ][:limit]
+        for row in due:
+            row.lease_until = now + lease
+        return [r.notification for r in due]
+
+    def delivered(self, notification_id: int, at: datetime, result: str) -> None:
+        row = self._row(notification_id)
+        row.delivered_at, row.next_attempt_at, row.result, row.lease_until = at, None, result, None
+        row.notification = replace(row.notification, attempts=row.notification.attempts + 1)
+
+    def failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
+        row = self._row(notification_id)
+        row.next_attempt_at, row.result, row.lease_until = retry_at, error, None
+        row.notification = replace(row.notification, attempts=row.notification.attempts + 1)
+
+    def flush(self) -> None:
+        self.store.outbox = self.rows
+        self.rows = copy.deepcopy(self.rows)
+
+    def _row(self, notification_id: int) -> StoredNotification:
+        return next(r for r in self.rows if r.notification.id == notification_id)
 
 
 def _stored(aggregate: A) -> A:
@@ -137,6 +273,9 @@ class FakeCaseRepository:
                 raise NotFound(f"no case {case_ref(number)}")
             self.seen[number] = copy.deepcopy(self.store.cases[number])
         return self.seen[number]
+
+    def by_numbers(self, numbers: Sequence[int]) -> list[Case]:
+        return [self.get(case_ref(n)) for n in numbers if n in self.store.cases or n in self.seen]
 
     def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
         return self.store.idempotency.get(key)
@@ -264,6 +403,26 @@ class FakeRepRepository(_Keyed[Rep]):
         return ready, [r for r in members if r not in ready]
 
 
+class FakeNotifier:
+    """Records what it sends; `fail` makes the next sends fail (permanently if asked)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self.failures: list[DeliveryFailed] = []
+
+    def fail(self, message: str, *, permanent: bool = False, times: int = 1) -> None:
+        self.failures.extend(DeliveryFailed(message, permanent=permanent) for _ in range(times))
+
+    def send(self, notification: Notification) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(notification)
+        return "250 OK"
+
+    def close(self) -> None:
+        pass
+
+
 class OneByOneAssigner:
     """The plain batch: each case in queue order takes the best rep left."""
 
@@ -319,6 +478,8 @@ class FakeUnitOfWork:
         self.technicians = _Keyed[Technician](self.store.technicians, "technician")
         self.customers = FakeCustomerRepository(self.store)
         self.policies = FakePolicyRepository(self.store)
+        self.timers = FakeTimerRepository(self.store)
+        self.outbox = FakeOutbox(self.store)
         return self
 
     def __exit__(
@@ -333,6 +494,8 @@ class FakeUnitOfWork:
         self.cases.flush()
         self.reps.flush()
         self.technicians.flush()
+        self.timers.flush()
+        self.outbox.flush()
         self.committed = True
         for aggregate in [*self.cases.seen.values(), *self.reps.seen.values()]:
             self._events.extend(aggregate.events)

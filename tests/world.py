@@ -24,6 +24,7 @@ from tests.fakes import (
     FakeClock,
     FakeConditions,
     FakeLlm,
+    FakeNotifier,
     FakeStore,
     FakeTriageModel,
     FakeUnitOfWork,
@@ -80,8 +81,15 @@ class World:
         self.store = FakeStore()
         self.clock = FakeClock(NOW)
         self.model = FakeTriageModel(triage_result(intent=(intent, confidence)), reply)
+        self.notifier = FakeNotifier()
         wiring = bootstrap.handlers(
-            policy, self.clock, CONDITIONS, model=self.model, llm=llm, assigner=OneByOneAssigner()
+            policy,
+            self.clock,
+            CONDITIONS,
+            model=self.model,
+            llm=llm,
+            assigner=OneByOneAssigner(),
+            notifier=self.notifier,
         )
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)
         self.store.customers["acme"] = make_customer("acme", "gold", "priya@example.com")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,9 @@ from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.adapters.llm import make_provider
+from caseloom.adapters.notify import ChannelNotifier, LogNotifier
+from caseloom.adapters.notify.smtp import smtp_notifier
+from caseloom.adapters.notify.webhook import WebhookNotifier, WebhookTarget
 from caseloom.adapters.organisation import read_organisation
 from caseloom.adapters.policy import LoadedPolicy, YamlPolicyLoader
 from caseloom.adapters.triage_local.evaluation import Evaluation, evaluate
@@ -29,7 +33,7 @@ from caseloom.adapters.triage_local.training import Labelled, read_labelled, tra
 from caseloom.config import DEMO_POLICY, Settings
 from caseloom.domain import commands, events
 from caseloom.domain.errors import InvalidInput
-from caseloom.domain.policy import Policy, TriageSpec
+from caseloom.domain.policy import NotificationSpec, Policy, TriageSpec
 from caseloom.service_layer import workforce
 from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
 from caseloom.service_layer.messagebus import Handler, MessageBus
@@ -38,6 +42,7 @@ from caseloom.service_layer.ports import (
     Clock,
     ConditionEngine,
     LlmProvider,
+    Notifier,
     TriageModel,
     UnitOfWork,
 )
@@ -148,6 +153,17 @@ def _triage_spec(policy: Path | None) -> TriageSpec:
     return check_policy(policy or settings().policy).policy.triage
 
 
+def make_notifier(spec: NotificationSpec, smtp_url: str | None) -> ChannelNotifier:
+    """E-mail through the SMTP server at `smtp_url` (else to the log); webhooks as the policy
+    declares them, each signed with the secret its environment variable holds."""
+    email: Notifier = smtp_notifier(smtp_url, spec.sender) if smtp_url else LogNotifier()
+    targets = {
+        name: WebhookTarget(hook.url, os.environ.get(hook.secret_env) if hook.secret_env else None)
+        for name, hook in spec.webhooks.items()
+    }
+    return ChannelNotifier(email, WebhookNotifier(targets))
+
+
 def fresh_sqlite(config: Settings) -> None:
     """Delete the SQLite database file the settings name, so the next start is empty."""
     url = make_url(config.database_url)
@@ -191,6 +207,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     model = LocalTriageModel.for_policy(spec)
     key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     llm = make_provider(spec.llm, key, clock) if spec.llm else None
+    notifier = make_notifier(loaded.policy.notifications, config.smtp_url)
     bus = MessageBus(
         uow,
         *handlers(
@@ -200,12 +217,14 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             model=model,
             llm=llm,
             assigner=OptimalAssigner(),
+            notifier=notifier,
         ),
     )
 
     def close() -> None:
         if llm:
             llm.close()
+        notifier.close()
         engine.dispose()
 
     return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=close)
@@ -219,6 +238,7 @@ def handlers(
     model: TriageModel,
     llm: LlmProvider | None,
     assigner: Assigner,
+    notifier: Notifier,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
     """Every command's handler and every event's subscribers, with their dependencies bound."""
 
@@ -236,6 +256,11 @@ def handlers(
         commands.AcceptOffer: bind(routing.accept_offer, **timed),
         commands.DeclineOffer: bind(routing.decline_offer, **timed),
         commands.SweepRouting: bind(routing.sweep, assigner=assigner, **decided),
+        commands.FireTimers: bind(supervisor.fire_timers, **decided),
+        commands.EscalateCase: bind(supervisor.escalate_case, **timed),
+        commands.DeliverNotifications: bind(
+            supervisor.deliver_notifications, notifier=notifier, clock=clock
+        ),
         commands.DryRunRouting: bind(routing.dry_run, **decided),
         commands.StartWork: bind(resolution.start_work, **timed),
         commands.WaitOnCustomer: bind(resolution.wait_on_customer, **timed),
@@ -252,9 +277,17 @@ def handlers(
         events.CaseOpened: [bind(triage.triage_case, model=model, llm=llm, **decided)],
         events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
         events.SlaStarted: [bind(routing.route_case, **decided)],
-        events.CaseReopened: [bind(routing.route_case, **decided)],
+        events.CaseReopened: [
+            bind(routing.route_case, **decided),
+            bind(supervisor.reconsider, **decided),
+        ],
         events.CaseRequeued: [bind(routing.route_case, **decided)],
-        events.CaseFactsChanged: [bind(routing.reroute_on_change, **decided)],
+        events.CaseFactsChanged: [
+            bind(supervisor.reconsider, **decided),
+            bind(routing.reroute_on_change, **decided),
+        ],
+        events.CaseMoved: [bind(supervisor.reconsider, **decided)],
+        events.CustomerReplied: [bind(supervisor.reconsider, **decided)],
         events.CaseReleased: [bind(routing.offer_queued_work, assigner=assigner, **timed)],
         events.RepBecameAvailable: [bind(routing.offer_queued_work, assigner=assigner, **timed)],
         events.RepWentOffline: [bind(routing.requeue_for_offline_owner, **timed)],

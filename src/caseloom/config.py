@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     max_request_bytes: int = Field(1_048_576, ge=1024, description="Larger requests get a 413")
     log_level: str = "info"
+    smtp_url: str | None = Field(
+        None,
+        description="SMTP server for e-mail notifications, smtp://[user:password@]host[:port]; "
+        "unset: e-mail notifications are written to the log",
+    )
     llm_api_key: SecretStr | None = Field(
         None, description="The key of the LLM provider the policy names; never logged"
     )
@@ -32,4 +37,6 @@ class Settings(BaseSettings):
         """Every setting as text, with secrets hidden, to print at start."""
         shown = {name: str(value) for name, value in self.model_dump().items()}
         shown["database_url"] = make_url(self.database_url).render_as_string(hide_password=True)
+        if self.smtp_url:
+            shown["smtp_url"] = make_url(self.smtp_url).render_as_string(hide_password=True)
         return shown

@@ -365,9 +365,9 @@ def test_worker_sweeps_every_interval_until_terminated(sqlite_url: str) -> None:
         worker.wait()
 
     assert worker.returncode == 0, err
-    assert "sweeping every 0.2 s" in out
+    assert "routing every 0.2 s" in out
     assert "worker stopped" in out
-    assert re.search(r"sweep: .*rungs_taken=[1-9]", err), err
+    assert re.search(r"routing rungs_taken=[1-9]", err), err
     assert case_row(sqlite_url, ref)["relaxed"][0] == "drop_optional_skills"
 
 

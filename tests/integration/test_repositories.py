@@ -14,10 +14,10 @@ from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.customer import Contact, Customer, Location
 from caseloom.domain.errors import ConcurrencyConflict, InvalidInput, NotFound
 from caseloom.domain.routing import Need
-from caseloom.domain.sla import SlaClock, SlaMetric
+from caseloom.domain.sla import SlaMetric
 from caseloom.domain.triage import StampOutcome
 from caseloom.domain.workforce import Presence
-from tests.factories import NOW, by, make_case, make_rep, triage_result
+from tests.factories import NOW, by, make_case, make_clock, make_rep, triage_result
 from tests.fakes import FakeClock
 
 
@@ -53,7 +53,7 @@ def stored_case(engine: sa.Engine) -> str:
             by(),
         )
         case.start_clocks(
-            [SlaClock(SlaMetric.RESOLUTION, "gold", "24x7", NOW, NOW + timedelta(hours=8))],
+            [make_clock(SlaMetric.RESOLUTION, timedelta(hours=8), policy="gold")],
             "gold",
             by(),
         )

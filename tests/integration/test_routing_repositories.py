@@ -13,10 +13,10 @@ from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.domain.case import CaseStatus
 from caseloom.domain.routing import Need
-from caseloom.domain.sla import SlaClock, SlaMetric
+from caseloom.domain.sla import SlaMetric
 from caseloom.domain.triage import StampOutcome
 from caseloom.domain.workforce import Certification, Presence
-from tests.factories import NOW, by, make_case, make_customer, make_rep, triage_result
+from tests.factories import NOW, by, make_case, make_clock, make_customer, make_rep, triage_result
 from tests.fakes import FakeClock
 
 NEED = Need(
@@ -58,9 +58,7 @@ def routed(
         case = make_case(unit.cases.next_number(), customer_id=customer)
         case.apply_triage(triage_result(), StampOutcome({"priority": priority}, ()), 0.6, by())
         if due_in:
-            case.start_clocks(
-                [SlaClock(SlaMetric.FIRST_RESPONSE, "p", "24x7", NOW, NOW + due_in)], "p", by()
-            )
+            case.start_clocks([make_clock(SlaMetric.FIRST_RESPONSE, due_in, policy="p")], "p", by())
         case.apply_routing(
             team="tier1",
             route=("tier1",),

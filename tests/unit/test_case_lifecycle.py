@@ -12,9 +12,9 @@ from caseloom.domain.errors import IllegalTransition, InvalidInput, NotFound
 from caseloom.domain.journey import verify_chain
 from caseloom.domain.policy import CASE_FIELDS, CUSTOMER_FIELDS, TRIAGE_FIELDS
 from caseloom.domain.routing import Need
-from caseloom.domain.sla import SlaClock, SlaMetric, SlaState
+from caseloom.domain.sla import SlaMetric, SlaState
 from caseloom.domain.triage import StampOutcome
-from tests.factories import NOW, by, make_case, make_customer, triage_result
+from tests.factories import NOW, by, make_case, make_clock, make_customer, triage_result
 
 LATER = NOW + timedelta(hours=1)
 
@@ -111,25 +111,31 @@ def test_resolving_releases_the_owners_capacity_by_event() -> None:
     case = assigned_case()
     case.events.clear()
     case.resolve("Fixed.", by())
-    assert case.events == [events.CaseReleased(case.ref, "rep-a")]
+    assert case.events == [
+        events.CaseMoved(case.ref, "resolved"),
+        events.CaseReleased(case.ref, "rep-a"),
+    ]
     assert case.occupying_owner is None
 
 
 def test_a_customer_reply_to_a_closed_case_reopens_it_and_resumes_the_resolution_clock() -> None:
     case = assigned_case()
-    case.clocks = {
-        SlaMetric.RESOLUTION: SlaClock(
-            SlaMetric.RESOLUTION, "std", "24x7", NOW, NOW + timedelta(hours=8)
-        )
-    }
+    case.clocks = {SlaMetric.RESOLUTION: make_clock(SlaMetric.RESOLUTION, timedelta(hours=8))}
     case.resolve("Fixed.", by())
     case.close(by())
     case.events.clear()
     case.add_message(MessageKind.CUSTOMER_REPLY, "It broke again.", by("customer", LATER))
     assert case.status is CaseStatus.REOPENED
     assert (case.owner, case.closed_at) == (None, None)
-    assert case.clocks[SlaMetric.RESOLUTION].state(LATER) is SlaState.RUNNING
-    assert case.events == [events.CaseReopened(case.ref)]
+    resolution = case.clocks[SlaMetric.RESOLUTION]
+    assert resolution.state(LATER) is SlaState.RUNNING
+    assert resolution.pauses[-1].reason == "resolved"  # the resolved time does not count
+    assert resolution.due_at is None  # until the Supervisor retimes it on its calendar
+    assert case.events == [
+        events.CaseMoved(case.ref, "reopened"),
+        events.CaseReopened(case.ref),
+        events.CustomerReplied(case.ref),
+    ]
 
 
 def test_a_closed_case_takes_no_rep_reply_or_note() -> None:
@@ -142,9 +148,7 @@ def test_a_closed_case_takes_no_rep_reply_or_note() -> None:
 
 def test_the_first_rep_reply_meets_the_first_response_clock_once() -> None:
     case = assigned_case()
-    case.clocks = {
-        SlaMetric.FIRST_RESPONSE: SlaClock(SlaMetric.FIRST_RESPONSE, "std", "24x7", NOW, LATER)
-    }
+    case.clocks = {SlaMetric.FIRST_RESPONSE: make_clock(SlaMetric.FIRST_RESPONSE, LATER - NOW)}
     case.add_message(MessageKind.REP_REPLY, "Hello", by("rep:rep-a", NOW + timedelta(minutes=5)))
     case.add_message(MessageKind.REP_REPLY, "Again", by("rep:rep-a", LATER + timedelta(hours=1)))
     clock = case.clocks[SlaMetric.FIRST_RESPONSE]

@@ -6,7 +6,8 @@ import pytest
 import zen
 
 from caseloom.adapters.conditions import ZenConditionEngine
-from caseloom.domain.policy import CASE_FIELDS, CUSTOMER_FIELDS, TRIAGE_FIELDS, Condition, Facts
+from caseloom.domain.conditions import Condition, Facts
+from caseloom.domain.policy import CASE_FIELDS, CUSTOMER_FIELDS, TRIAGE_FIELDS
 
 KNOWN = {
     "case": [*CASE_FIELDS, "contract"],

@@ -19,10 +19,10 @@ from caseloom.domain.routing import (
     RerouteScope,
     Selection,
 )
-from caseloom.domain.sla import SlaClock, SlaMetric
+from caseloom.domain.sla import SlaMetric
 from caseloom.domain.triage import StampOutcome
 from caseloom.domain.workforce import Presence, Team, TeamKind
-from tests.factories import NOW, by, make_case, make_rep, triage_result
+from tests.factories import by, make_case, make_clock, make_rep, triage_result
 from tests.world import POLICY, World
 
 TIER1 = POLICY.routing.rules[1]  # everything else -> tier1
@@ -262,7 +262,7 @@ def test_the_sweep_routes_a_case_whose_routing_event_was_lost() -> None:
     case = make_case(1)
     case.apply_triage(triage_result(), StampOutcome({}, ()), 0.6, by())
     case.start_clocks(
-        [SlaClock(SlaMetric.FIRST_RESPONSE, "p", "24x7", NOW, NOW + timedelta(hours=1))], "p", by()
+        [make_clock(SlaMetric.FIRST_RESPONSE, timedelta(hours=1), policy="p")], "p", by()
     )
     case.events.clear()  # SlaStarted never reached the Routing agent
     w.store.cases[1] = case

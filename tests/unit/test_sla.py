@@ -18,7 +18,7 @@ from caseloom.domain.sla import (
     SlaState,
     overall_state,
 )
-from tests.factories import NOW
+from tests.factories import NOW, make_clock
 
 WEEKDAY = ((8 * 60, 12 * 60 + 30), (13 * 60 + 30, 18 * 60))
 UK_OFFICE = BusinessCalendar("uk-office", "Europe/London", (WEEKDAY,) * 5 + ((), ()))
@@ -108,7 +108,7 @@ def test_adding_in_two_steps_equals_adding_once(
 
 def clock(due_in: timedelta, met_after: timedelta | None = None) -> SlaClock:
     met = NOW + met_after if met_after is not None else None
-    return SlaClock(SlaMetric.RESOLUTION, "std", "24x7", NOW, NOW + due_in, met)
+    return make_clock(SlaMetric.RESOLUTION, due_in, met=met)
 
 
 def test_a_clock_is_running_before_its_deadline_and_breached_after() -> None:

@@ -199,8 +199,11 @@ def test_a_reply_that_raises_the_urgency_reapplies_the_stamps_with_it() -> None:
     case = world.case(ref)
     assert case.severity == "high"
     assert case.triage.signals["urgency"].value == "critical"
-    entry = world.store.journey[ref][-1]
+    journey = world.store.journey[ref]
+    entry = next(e for e in reversed(journey) if e.step == "triage")
     assert (entry.step, entry.actor) == ("triage", "agent:supervisor")
+    assert journey[-1].step == "sla"  # now high severity: the SLA policy for it applies
+    assert "now follows SLA policy" in journey[-1].reason
     assert (
         entry.reason == "the customer's reply showed urgency_rise; re-stamped by critical is high"
     )

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from caseloom.domain import events
+from caseloom.domain.conditions import Facts
 from caseloom.domain.errors import InvalidInput, NotEligible
-from caseloom.domain.policy import Facts
 from caseloom.domain.triage import apply_stamps
 from caseloom.domain.workforce import Certification, Presence, Technician
 from tests.factories import NOW, make_rep, stamp, triage_result

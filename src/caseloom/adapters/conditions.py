@@ -20,7 +20,7 @@ from typing import Any
 
 import zen
 
-from caseloom.domain.policy import Condition, Facts
+from caseloom.domain.conditions import Condition, Facts
 
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`")
 _INTERPOLATION = re.compile(r"\$\{([^}]*)\}")

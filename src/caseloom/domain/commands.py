@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from caseloom.domain.case import Channel, MessageKind
 from caseloom.domain.customer import Location
+from caseloom.domain.sla import Action
 from caseloom.domain.workforce import Certification, Presence
 
 
@@ -177,3 +178,30 @@ class DryRunRouting(Command):
     product_line: str | None = None
     custom: Mapping[str, object] = field(default_factory=dict)
     signals: Mapping[str, str | bool | float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FireTimers(Command):
+    """Claim due SLA timers and fire them: escalations and breaches. `caseloom worker` sends it
+    continually; many workers may, each claiming different timers."""
+
+    worker: str = "worker"
+    limit: int = 200  # timers claimed at once
+    lease_seconds: float = 30.0  # how long the claim holds if the worker dies
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverNotifications(Command):
+    """Send due notifications from the outbox, retrying failures with back-off."""
+
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class EscalateCase(Command):
+    """A person escalates by hand: the same actions as policy escalations, logged as manual."""
+
+    ref: str
+    actor: str
+    actions: tuple[Action, ...]
+    reason: str

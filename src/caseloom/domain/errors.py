@@ -36,6 +36,15 @@ class NotEligible(CaseloomError):
     pass
 
 
+class DeliveryFailed(CaseloomError):
+    """A notification could not be delivered. `permanent` if trying again cannot help (the
+    server refused the recipient); otherwise it is tried again later."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
 class Conflict(CaseloomError):
     pass
 

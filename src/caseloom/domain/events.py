@@ -111,3 +111,25 @@ class RepBecameAvailable(Event):
 @dataclass(frozen=True, slots=True)
 class RepWentOffline(Event):
     rep_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMoved(Event):
+    """The case's status changed: SLA pause and stop conditions may hold now."""
+
+    ref: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerReplied(Event):
+    """A customer's reply: the next-response clock starts again."""
+
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRetimed(Event):
+    """A case's deadlines moved (a pause, a resume, another SLA policy)."""
+
+    ref: str

@@ -7,18 +7,16 @@ can name the rule that decided it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
+from caseloom.domain.conditions import Condition, Facts, Matcher
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.routing.spec import RoutingSpec
-from caseloom.domain.sla import BusinessCalendar, SlaMetric
+from caseloom.domain.sla import ALWAYS, BusinessCalendar, Escalation, SlaMetric
 from caseloom.domain.workforce import Team
-
-Facts = Mapping[str, Mapping[str, object]]  # {"case": {...}, "customer": {...}, "triage": {...}}
-Matcher = Callable[["Condition", Facts], bool]
 
 # Every field a condition may name. Custom case fields declared in a policy are added to "case".
 CASE_FIELDS = (
@@ -43,12 +41,6 @@ TRIAGE_FIELDS = (
     "language",
 )
 STAMPABLE_FIELDS = ("severity", "priority", "product_line")
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    source: str  # e.g. 'case.severity == "high" and triage.on_site_required'
-    origin: str  # where it was written, e.g. "policy.yaml:42"
 
 
 class FieldType(StrEnum):
@@ -171,11 +163,39 @@ class TriageSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class PauseRule:
+    reason: str  # the reason code on the pause segment, e.g. "waiting_on_customer"
+    when: Condition
+
+
+@dataclass(frozen=True, slots=True)
 class SlaPolicy:
     name: str
     when: Condition | None  # None matches every case
     calendar: str
-    targets: Mapping[SlaMetric, timedelta]
+    targets: Mapping[str, timedelta]  # an SlaMetric, or "reach:<status>"
+    pauses: tuple[PauseRule, ...] = ()  # the first that holds pauses the clocks, with its reason
+    stop_when: Condition | None = None  # while it holds, the clocks stop for good
+
+    def pause_reason(self, facts: Facts, matches: Matcher) -> str | None:
+        return next((p.reason for p in self.pauses if matches(p.when, facts)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    name: str
+    url: str
+    secret_env: str | None = None  # the environment variable holding the signing secret
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSpec:
+    """Where notifications go: people and teams by e-mail, systems by webhook."""
+
+    sender: str = "caseloom@localhost"
+    people: Mapping[str, str] = field(default_factory=dict)  # id (e.g. a manager) -> address
+    teams: Mapping[str, str] = field(default_factory=dict)  # team -> shared address
+    webhooks: Mapping[str, Webhook] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +221,8 @@ class Policy:
     sla: tuple[SlaPolicy, ...]
     routing: RoutingSpec
     handoffs: tuple[Handoff, ...]
+    escalations: tuple[Escalation, ...] = ()
+    notifications: NotificationSpec = NotificationSpec()
 
     @property
     def ref(self) -> str:
@@ -218,3 +240,10 @@ class Policy:
 
     def sla_for(self, facts: Facts, matches: Matcher) -> SlaPolicy:
         return next(p for p in self.sla if p.when is None or matches(p.when, facts))
+
+    def calendar(self, name: str) -> BusinessCalendar:
+        """The calendar `name`; a clock whose calendar a later version removed counts 24x7."""
+        return self.calendars.get(name, ALWAYS)
+
+    def escalation(self, label: str) -> Escalation | None:
+        return next((e for e in self.escalations if e.label == label), None)

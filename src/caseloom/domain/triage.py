@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from caseloom.domain.conditions import Condition, Facts
 from caseloom.domain.errors import CaseloomError, InvalidInput
-from caseloom.domain.policy import Condition, Facts, ReplyChange, StampRule, TriageSpec
+from caseloom.domain.policy import ReplyChange, StampRule, TriageSpec
 
 SIGNALS = ("sentiment", "intent", "urgency", "product_line", "on_site_required", "language")
 SENTIMENTS = ("negative", "neutral", "positive")

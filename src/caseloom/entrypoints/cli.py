@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -17,9 +17,10 @@ from rich.table import Table
 
 from caseloom import bootstrap
 from caseloom.bootstrap import Caseloom, Clock
-from caseloom.domain.commands import RegisterCustomer, SweepRouting
+from caseloom.domain.commands import RegisterCustomer
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
+from caseloom.entrypoints import worker as worker_loop
 from caseloom.entrypoints.api import create_app
 from caseloom.entrypoints.demo import LONDON
 from caseloom.entrypoints.triage_cli import triage_app
@@ -109,53 +110,47 @@ def serve(
 
 
 @app.command()
-def worker(
+def worker(  # noqa: PLR0917 - typer reads each option from a parameter
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between routing sweeps")] = 5.0,
+    poll: Annotated[
+        float, typer.Option(min=0.01, help="Seconds between looks for due SLA timers")
+    ] = 0.2,
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="SLA timers claimed at once")] = 200,
+    lease: Annotated[
+        float, typer.Option(min=1, help="Seconds a claim holds if this worker dies")
+    ] = 30.0,
     once: Annotated[
-        bool, typer.Option("--once", help="Sweep once, print the counts, exit")
+        bool, typer.Option("--once", help="One round of each job, print the counts, exit")
     ] = False,
     database_url: DatabaseUrl = None,
     policy: PolicyFile = None,
 ) -> None:
-    """Sweep routing until stopped: lapse unanswered offers, take the relaxation ladder's due
-    rungs, batch-assign long queues. Any number of workers may run against one database."""
+    """Fire due SLA timers (escalations, breaches), deliver notifications, and sweep routing
+    (lapse offers, climb the relaxation ladder, batch-assign long queues) until stopped. Any
+    number of workers may run against one PostgreSQL database."""
     config = bootstrap.settings(database_url=database_url, policy=policy)
+    rhythm = worker_loop.Rhythm(sweep_every=interval, poll=poll, batch=batch, lease=lease)
     with _running(config) as caseloom:
         if once:
-            console.print(f"sweep: {_moved(_sweep(caseloom))}", highlight=False)
+            counts = worker_loop.run_once(caseloom, rhythm)
+            console.print(f"worker: {_moved(counts) or 'nothing to do'}", highlight=False)
             return
         logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(message)s")
         for name, value in caseloom.settings.items():
             console.print(f"  {name} = {value}", highlight=False)
-        console.print(f"policy {caseloom.policy.ref}; sweeping every {interval:g} s; Ctrl-C stops")
-        _sweep_until_stopped(caseloom, interval)
-
-
-def _sweep(caseloom: Caseloom) -> Mapping[str, int]:
-    return cast("Mapping[str, int]", caseloom.bus.handle(SweepRouting()))
+        console.print(
+            f"policy {caseloom.policy.ref}; worker {rhythm.name}: timers every {poll:g} s, "
+            f"routing every {interval:g} s; Ctrl-C stops"
+        )
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        worker_loop.run(caseloom, rhythm, stop)
+        console.print("worker stopped")
 
 
 def _moved(counts: Mapping[str, int]) -> str:
     return " ".join(f"{name}={count}" for name, count in counts.items())
-
-
-def _sweep_until_stopped(caseloom: Caseloom, interval: float) -> None:
-    """Sweep every `interval` seconds until SIGINT or SIGTERM; a sweep in progress finishes.
-    A refused sweep is logged and the next one tries again."""
-    log = logging.getLogger("caseloom.worker")
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.is_set():
-        try:
-            counts = _sweep(caseloom)
-        except CaseloomError as error:
-            log.warning("the sweep was refused: %s", error)
-        else:
-            if any(counts.values()):
-                log.info("sweep: %s", _moved(counts))
-        stop.wait(interval)
-    console.print("worker stopped")
 
 
 @policy_app.command("check")

@@ -6,16 +6,18 @@ Adapters implement these ports; `tests/fakes.py` has an in-memory fake of each.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
 from caseloom.domain.case import Case, CaseStatus
+from caseloom.domain.conditions import Condition, Facts
 from caseloom.domain.customer import Customer
 from caseloom.domain.events import Event
-from caseloom.domain.policy import Condition, Facts, Policy, TriageSpec
+from caseloom.domain.notification import Notification
+from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting
-from caseloom.domain.sla import BusinessCalendar
+from caseloom.domain.sla import BusinessCalendar, Timer, TimerSpec
 from caseloom.domain.triage import LlmAnswer, SignalQuestion, TriageResult
 from caseloom.domain.workforce import Rep, Technician
 
@@ -64,6 +66,16 @@ class LlmProvider(Protocol):
         ...
 
 
+class Notifier(Protocol):
+    """Delivers a notification: e-mail over SMTP, a webhook over HTTP."""
+
+    def send(self, notification: Notification) -> str:
+        """Deliver it; return what the far end said (e.g. "250 OK", "HTTP 204").
+
+        Raises `DeliveryFailed` (with `permanent=True` when retrying cannot help)."""
+        ...
+
+
 class Assigner(Protocol):
     """Places many waiting cases on many reps at once (see `domain.routing.batch`)."""
 
@@ -88,6 +100,10 @@ class CaseRepository(Protocol):
         ...
 
     def get(self, ref: str) -> Case: ...
+
+    def by_numbers(self, numbers: Sequence[int]) -> list[Case]:
+        """The cases with these numbers that exist, loaded together."""
+        ...
 
     def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
         """(case ref, request digest) stored under `key`, if any."""
@@ -156,6 +172,46 @@ class CustomerRepository(Protocol):
     def by_contact(self, email: str) -> Customer | None: ...
 
 
+class TimerRepository(Protocol):
+    """Durable SLA timers: one row per threshold of a clock, fired at least once."""
+
+    def replace(self, case_number: int, timers: Sequence[TimerSpec]) -> None:
+        """Make the case's pending timers exactly `timers`, less those whose key already fired."""
+        ...
+
+    def claim(self, now: datetime, limit: int, lease: timedelta, worker: str) -> list[Timer]:
+        """Lease up to `limit` due timers nobody holds (or whose lease ran out), earliest first."""
+        ...
+
+    def fire(self, timer_id: int, at: datetime, outcome: str) -> bool:
+        """Mark it fired; False if it already was (another worker took it after the lease)."""
+        ...
+
+    def postpone(self, timer_id: int, due_at: datetime) -> None:
+        """Its deadline moved later: due again at `due_at`, lease released."""
+        ...
+
+    def record(self, case_number: int, timer: TimerSpec, at: datetime, outcome: str) -> bool:
+        """Store a timer fired at once (a condition escalation); False if its key already is."""
+        ...
+
+
+class NotificationOutbox(Protocol):
+    """Notifications written with the decision that made them, delivered later by workers."""
+
+    def add(self, notification: Notification, case_number: int | None) -> None: ...
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
+        """Lease up to `limit` notifications due for an attempt."""
+        ...
+
+    def delivered(self, notification_id: int, at: datetime, result: str) -> None: ...
+
+    def failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: try again at `retry_at`; None gives it up."""
+        ...
+
+
 class PolicyRepository(Protocol):
     def register(self, policy: Policy, source: str) -> None:
         """Store `policy` once; refuse a stored name and version whose content differs."""
@@ -177,6 +233,12 @@ class UnitOfWork(Protocol):
 
     @property
     def policies(self) -> PolicyRepository: ...
+
+    @property
+    def timers(self) -> TimerRepository: ...
+
+    @property
+    def outbox(self) -> NotificationOutbox: ...
 
     def __enter__(self) -> Self: ...
 

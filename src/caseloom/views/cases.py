@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from caseloom.adapters.db.cases import clock_from_row
+from caseloom.adapters.db.sla import clock_from_row
 from caseloom.adapters.db.tables import cases, messages, sla_clocks
 from caseloom.domain.case import case_number
 from caseloom.domain.errors import NotFound

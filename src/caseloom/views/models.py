@@ -44,9 +44,73 @@ class ClockView(ReadModel):
     policy: str
     calendar: str
     started_at: datetime
-    due_at: datetime
+    due_at: datetime | None  # None while paused
     met_at: datetime | None
     state: str
+
+
+class PauseView(ReadModel):
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class ShareView(ReadModel):
+    """One segment of the case's life as one clock counted it."""
+
+    kind: str  # queued, with_rep, waiting_on_customer, ...
+    owner: str | None
+    team: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    counted_minutes: float  # open time counted towards the target
+    paused_minutes: float  # open time that passed while the clock was paused
+
+
+class ClockDetail(ClockView):
+    policy_version: int
+    target_minutes: float
+    counted_minutes: float  # open time counted so far (or until met)
+    used: float  # share of the target counted: 0.75 is 75%, above 1 once breached
+    stopped_at: datetime | None
+    pauses: list[PauseView]
+    segments: list[ShareView]
+    where_the_time_went: dict[str, float]  # minutes by kind of segment, largest first
+
+
+class TimerView(ReadModel):
+    escalation: str
+    metric: str
+    due_at: datetime
+    fired_at: datetime | None
+    outcome: str | None
+    attempts: int
+
+
+class SlaView(ReadModel):
+    ref: str
+    now: datetime
+    state: str | None  # breached, running, paused, met, stopped; None before the clocks start
+    clocks: list[ClockDetail]
+    timers: list[TimerView]
+
+
+class AtRisk(ReadModel):
+    ref: str
+    subject: str
+    status: str
+    priority: int
+    team: str | None
+    owner: str | None
+    metric: str
+    due_at: datetime
+    minutes_left: float  # negative once breached
+    used: float  # share of the window counted
+
+
+class AtRiskPage(ReadModel):
+    now: datetime
+    items: list[AtRisk]
 
 
 class MessageView(ReadModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from caseloom.adapters.db.cases import clock_from_row
+from caseloom.adapters.db.sla import clock_from_row
 from caseloom.adapters.db.tables import cases, sla_clocks
 from caseloom.domain.sla import SlaClock, overall_state
 from caseloom.views.models import Summary

@@ -43,7 +43,7 @@ def test_an_unknown_top_level_key_is_refused_naming_the_expected_keys(tmp_path: 
             "sla",
             "sla:\n  - name: s\n    targets: {resolution: 4h}\n    target: {resolution: 4h}\n",
             "sla[0].target",
-            "name, when, calendar, targets",
+            "name, when, calendar, targets, reach, pause_when, stop_when",
         ),
         (
             "routing",
@@ -59,9 +59,9 @@ def test_an_unknown_top_level_key_is_refused_naming_the_expected_keys(tmp_path: 
         ),
         (
             "calendars",
-            "calendars:\n  office: {hours: 24x7, holidays: {country: GB}}\n",
-            "calendars.office.holidays",
-            "timezone, hours",
+            "calendars:\n  office: {hours: 24x7, closed: [2026-12-25]}\n",
+            "calendars.office.closed",
+            "timezone, hours, holidays",
         ),
         (
             "triage",

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseloom.adapters.db.counters import next_value
+from caseloom.adapters.db.sla import clock_from_row, clock_row, segments_from, segments_row
 from caseloom.adapters.db.tables import cases, idempotency_keys, journey, messages, sla_clocks
 from caseloom.adapters.db.versioned import store_versioned
 from caseloom.domain.case import Case, CaseStatus, Channel, Severity, case_number, case_ref
@@ -21,7 +22,6 @@ from caseloom.domain.customer import Contact
 from caseloom.domain.errors import ConcurrencyConflict, NotFound
 from caseloom.domain.journey import ChainHead, JourneyEntry
 from caseloom.domain.routing import Need
-from caseloom.domain.sla import SlaClock, SlaMetric
 from caseloom.domain.triage import LlmCall, Signal, TriageResult
 
 
@@ -61,6 +61,7 @@ def _row(case: Case) -> dict[str, Any]:
         "offer_expires_at": case.offer_expires_at,
         "relaxed": list(case.relaxed),
         "next_due_at": case.next_due_at,
+        "segments": segments_row(case.segments),
         "route": list(case.route),
         "triage": case.triage.journey_inputs() if case.triage else None,
         "policy_version": case.policy_version,
@@ -98,7 +99,8 @@ def _case(row: Row[Any], clocks: Sequence[Row[Any]]) -> Case:
         relaxed=tuple(row.relaxed),
         route=tuple(row.route),
         triage=_triage_from(row.triage),
-        clocks={SlaMetric(c.metric): clock_from_row(c) for c in clocks},
+        clocks={c.metric: clock_from_row(c) for c in clocks},
+        segments=segments_from(row.segments),
         resolved_at=row.resolved_at,
         closed_at=row.closed_at,
         head=ChainHead(row.journey_seq, row.journey_head),
@@ -119,12 +121,6 @@ def _need(skills: Mapping[str, int], data: Mapping[str, Any]) -> Need:
         language=data.get("language"),
         units=data.get("units", 1),
         declined=frozenset(data.get("declined", ())),
-    )
-
-
-def clock_from_row(row: Row[Any]) -> SlaClock:
-    return SlaClock(
-        SlaMetric(row.metric), row.policy, row.calendar, row.started_at, row.due_at, row.met_at
     )
 
 
@@ -162,6 +158,9 @@ class SqlCaseRepository:
         if not found:
             raise NotFound(f"no case {case_ref(number)}")
         return found[0]
+
+    def by_numbers(self, numbers: Sequence[int]) -> list[Case]:
+        return self._load(cases.c.id.in_(numbers)) if numbers else []
 
     def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
         row = self._conn.execute(
@@ -301,19 +300,7 @@ class SqlCaseRepository:
         self._conn.execute(delete(sla_clocks).where(sla_clocks.c.case_id == case.number))
         if case.clocks:
             self._conn.execute(
-                insert(sla_clocks),
-                [
-                    {
-                        "case_id": case.number,
-                        "metric": c.metric.value,
-                        "policy": c.policy,
-                        "calendar": c.calendar,
-                        "started_at": c.started_at,
-                        "due_at": c.due_at,
-                        "met_at": c.met_at,
-                    }
-                    for c in case.clocks.values()
-                ],
+                insert(sla_clocks), [clock_row(case.number, c) for c in case.clocks.values()]
             )
 
     def _claim_key(self, case: Case, key: str, digest: str) -> None:

@@ -175,6 +175,7 @@ cases = Table(
     Column("offer_expires_at", UtcDateTime, index=True),
     Column("relaxed", JSON, nullable=False, server_default="[]"),
     Column("next_due_at", UtcDateTime),
+    Column("segments", JSON, nullable=False, server_default="[]"),
     Index(None, "team", "status", "priority", "next_due_at", "queued_at"),
     Index(None, "status", "queued_at"),
     Index(None, "status", "opened_at"),
@@ -188,8 +189,65 @@ sla_clocks = Table(
     Column("policy", String(100), nullable=False),
     Column("calendar", String(100), nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
-    Column("due_at", UtcDateTime, nullable=False, index=True),
+    Column("due_at", UtcDateTime, index=True),  # None while paused
     Column("met_at", UtcDateTime),
+    Column("policy_version", Integer, nullable=False, server_default="0"),
+    Column("target_seconds", Integer, nullable=False, server_default="0"),
+    Column("pauses", JSON, nullable=False, server_default="[]"),
+    Column("stopped_at", UtcDateTime),
+)
+
+# Durable SLA timers: a threshold or breach of a clock, claimed by workers with a lease.
+sla_timers = Table(
+    "sla_timers",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(400), nullable=False),
+    Column("metric", String(60), nullable=False),
+    Column("escalation", String(300), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("claimed_by", String(100)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("fired_at", UtcDateTime),
+    Column("outcome", String(40)),
+    UniqueConstraint("case_id", "key"),
+)
+Index(
+    "ix_sla_timers_pending",
+    sla_timers.c.due_at,
+    postgresql_where=sla_timers.c.fired_at.is_(None),
+    sqlite_where=sla_timers.c.fired_at.is_(None),
+)
+
+# The outbox of notifications: written with the escalation, delivered by workers, retried.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), index=True),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", String(300), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime),  # None once delivered or given up
+    Column("lease_until", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
+    Column("result", Text),  # what the far end said, or the last error
+)
+Index(
+    "ix_notifications_due",
+    notifications.c.next_attempt_at,
+    postgresql_where=notifications.c.next_attempt_at.is_not(None),
+    sqlite_where=notifications.c.next_attempt_at.is_not(None),
 )
 
 messages = Table(

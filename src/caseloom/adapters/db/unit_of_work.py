@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction, insert, select
 
 from caseloom.adapters.db.cases import SqlCaseRepository
+from caseloom.adapters.db.sla import SqlNotificationOutbox, SqlTimerRepository
 from caseloom.adapters.db.tables import policies
 from caseloom.adapters.db.workforce import (
     SqlCustomerRepository,
@@ -57,6 +58,8 @@ class SqlUnitOfWork:
     technicians: SqlTechnicianRepository
     customers: SqlCustomerRepository
     policies: SqlPolicyRepository
+    timers: SqlTimerRepository
+    outbox: SqlNotificationOutbox
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine, self._clock = engine, clock
@@ -72,6 +75,8 @@ class SqlUnitOfWork:
         self.technicians = SqlTechnicianRepository(self._conn)
         self.customers = SqlCustomerRepository(self._conn)
         self.policies = SqlPolicyRepository(self._conn, self._clock)
+        self.timers = SqlTimerRepository(self._conn)
+        self.outbox = SqlNotificationOutbox(self._conn)
         return self
 
     def __exit__(

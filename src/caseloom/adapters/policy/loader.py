@@ -15,11 +15,13 @@ from pydantic import BaseModel, ValidationError
 from caseloom.adapters import yaml_source
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.policy import routing
+from caseloom.adapters.policy import sla as sla_section
 from caseloom.adapters.policy.places import condition, label, origin
-from caseloom.adapters.policy.schema import LlmDoc, PolicyDoc, weekly
+from caseloom.adapters.policy.schema import LlmDoc, PolicyDoc
 from caseloom.adapters.triage_local.store import ModelStore
 from caseloom.adapters.yaml_source import Path_, Source
 from caseloom.domain.case import PRIORITIES, Severity
+from caseloom.domain.conditions import Condition
 from caseloom.domain.errors import CaseloomError, InvalidInput, PolicyError
 from caseloom.domain.policy import (
     CASE_FIELDS,
@@ -27,7 +29,6 @@ from caseloom.domain.policy import (
     REPLY_ACTIONS,
     STAMPABLE_FIELDS,
     TRIAGE_FIELDS,
-    Condition,
     CustomField,
     FieldType,
     Handoff,
@@ -37,11 +38,10 @@ from caseloom.domain.policy import (
     Policy,
     ReplyAction,
     ReplyChange,
-    SlaPolicy,
     StampRule,
     TriageSpec,
 )
-from caseloom.domain.sla import ALWAYS, BusinessCalendar, SlaMetric
+from caseloom.domain.sla import ALWAYS, SlaMetric
 from caseloom.domain.triage import BOOLEAN_LABELS, SENTIMENTS, URGENCIES
 from caseloom.domain.workforce import Team, TeamKind
 
@@ -158,6 +158,7 @@ class _Checker:
         self._teams()
         self._triage()
         self._sla()
+        sla_section.check(self.doc, self)
         routing.check(self.doc, self)
         self._handoffs()
 
@@ -313,18 +314,12 @@ class _Checker:
 
 
 def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
-    calendars = {ALWAYS.name: ALWAYS} | {
-        name: BusinessCalendar(
-            name, cal.timezone, None if cal.hours == "24x7" else weekly(cal.hours)
-        )
-        for name, cal in doc.calendars.items()
-    }
     triage = doc.triage
     return Policy(
         name=doc.policy,
         version=doc.version,
         digest=hashlib.sha256("\0".join(source.texts.values()).encode()).hexdigest(),
-        calendars=calendars,
+        calendars=sla_section.calendars(doc),
         teams={n: Team(n, TeamKind(t.kind), t.calendar, t.manager) for n, t in doc.teams.items()},
         skills=frozenset(doc.skills),
         customer_tiers=tuple(doc.customer_tiers),
@@ -352,15 +347,9 @@ def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
                 for i, s in enumerate(triage.stamps)
             ),
         ),
-        sla=tuple(
-            SlaPolicy(
-                s.name,
-                condition(source, ("sla", i, "when"), s.when),
-                s.calendar,
-                {SlaMetric(k): v for k, v in s.targets.items()},
-            )
-            for i, s in enumerate(doc.sla)
-        ),
+        sla=sla_section.sla_policies(source, doc),
+        escalations=sla_section.escalations(source, doc),
+        notifications=sla_section.notifications(doc),
         routing=routing.build(source, doc.routing),
         handoffs=tuple(
             Handoff(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from caseloom.adapters import yaml_source
 from caseloom.adapters.yaml_source import Path_, Source
-from caseloom.domain.policy import Condition
+from caseloom.domain.conditions import Condition
 
 
 def origin(source: Source, path: Path_) -> str:

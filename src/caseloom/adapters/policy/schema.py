@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,9 +86,23 @@ class Doc(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class HolidaysDoc(Doc):
+    country: str | None = None  # ISO 3166 code, e.g. GB: its public holidays, every year
+    subdiv: str | None = None  # a region of it, e.g. ENG, SCT
+    dates: list[date] = []  # closed on these days too
+    open_on: list[date] = []  # open on these, though they are public holidays
+
+
 class CalendarDoc(Doc):
     timezone: str = "UTC"
     hours: Literal["24x7"] | dict[str, list[str]]
+    holidays: HolidaysDoc | None = None
+
+    @model_validator(mode="after")
+    def _no_holidays_24x7(self) -> CalendarDoc:
+        if self.hours == "24x7" and self.holidays:
+            raise ValueError("a 24x7 calendar is never closed, so it takes no holidays")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -197,11 +211,142 @@ class TriageDoc(Doc):
         return value
 
 
+class PauseDoc(Doc):
+    reason: Name  # the reason code on the pause segment
+    when: str
+
+
+_STATUS_IS = re.compile(r'\s*case\.status\s*==\s*"([a-z_]+)"\s*')
+
+
+def _pauses(value: object) -> object:
+    """`pause_when: <condition>` is one pause whose reason is the status it names (or "paused")."""
+    if isinstance(value, str):
+        match = _STATUS_IS.fullmatch(value)
+        return [{"reason": match.group(1) if match else "paused", "when": value}]
+    return value
+
+
+Status = Literal[
+    "queued", "offered", "assigned", "in_progress", "waiting_on_customer", "resolved", "closed"
+]
+
+
 class SlaDoc(Doc):
     name: Name
     when: str | None = None
     calendar: str = "24x7"
-    targets: dict[Literal["first_response", "resolution"], Duration] = Field(min_length=1)
+    targets: dict[Literal["first_response", "next_response", "resolution"], Duration] = {}
+    reach: dict[Status, Duration] = {}  # reach this status within (open time)
+    pause_when: Annotated[list[PauseDoc], BeforeValidator(_pauses)] = []
+    stop_when: str | None = None
+
+    @model_validator(mode="after")
+    def _some_target(self) -> SlaDoc:
+        if not self.targets and not self.reach:
+            raise ValueError("an SLA policy needs at least one target (or `reach` target)")
+        return self
+
+
+Metric = Literal["first_response", "next_response", "resolution"]
+
+
+def _action(value: object) -> object:
+    """`raise_priority` alone, or `{notify: manager}`: one key naming the action."""
+    if isinstance(value, str):
+        return {value: {}}
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, arg),) = value.items()
+        shorthand = {
+            "notify": "to",
+            "move_tier": "team",
+            "webhook": "name",
+            "raise_priority": "steps",
+        }
+        if name in shorthand and not isinstance(arg, dict):
+            return {name: {shorthand[name]: arg}}
+        return {name: arg if arg is not None else {}}
+    raise ValueError(
+        "write an action as one of: notify: owner, raise_priority, reassign: {team: tier2}, "
+        "move_tier: tier2, webhook: <name>"
+    )
+
+
+class NotifyDoc(Doc):
+    to: Literal["owner", "manager", "team"] = "team"  # {team: tier2} names the team
+    team: str | None = None
+
+
+class RaisePriorityDoc(Doc):
+    steps: int = Field(1, ge=1, le=4)
+
+
+class ReassignDoc(Doc):
+    team: str | None = None
+    keep_skills: bool = True
+
+
+class MoveTierDoc(Doc):
+    team: str
+
+
+class WebhookCallDoc(Doc):
+    name: str
+
+
+class ActionDoc(Doc):
+    notify: NotifyDoc | None = None
+    raise_priority: RaisePriorityDoc | None = None
+    reassign: ReassignDoc | None = None
+    move_tier: MoveTierDoc | None = None
+    webhook: WebhookCallDoc | None = None
+
+
+_AT = re.compile(r"\s*(\d{1,3}(?:\.\d+)?)\s*%\s*")
+
+
+def _share(value: object) -> object:
+    if value == "breach":
+        return 1.0
+    match = _AT.fullmatch(value) if isinstance(value, str) else None
+    if not match or not 0 < float(match.group(1)) <= 100:
+        raise ValueError(f"{value!r} is not a share of the window; write e.g. 75% (up to 100%)")
+    return float(match.group(1)) / 100
+
+
+class EscalationDoc(Doc):
+    name: str | None = None
+    at: Annotated[float, BeforeValidator(_share)] | None = None  # 75% of the window, or breach
+    after: Duration | None = None  # this long into the window
+    before: Duration | None = None  # this long before the breach
+    of: Metric | None = None
+    when: str | None = None
+    do: list[Annotated[ActionDoc, BeforeValidator(_action)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> EscalationDoc:
+        timed = [name for name in ("at", "after", "before") if getattr(self, name) is not None]
+        if len(timed) > 1:
+            raise ValueError(f"use one of at, after or before, not {' and '.join(timed)}")
+        if timed and self.of is None:
+            raise ValueError(f"`{timed[0]}` needs `of`: the clock it measures, e.g. of: resolution")
+        if not timed and self.when is None:
+            raise ValueError("an escalation needs a time (at, after or before ... of) or a `when`")
+        if self.of is not None and not timed:
+            raise ValueError("`of` needs a time: at: 75%, after: 2h or before: 30m")
+        return self
+
+
+class WebhookDoc(Doc):
+    url: str = Field(pattern=r"^https?://\S+$")
+    secret_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+
+
+class NotificationsDoc(Doc):
+    sender: str = Field("caseloom@localhost", pattern=r"^[^@\s]+@[^@\s]+$")
+    people: dict[Name, Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = {}
+    teams: dict[Name, Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = {}
+    webhooks: dict[Name, WebhookDoc] = {}
 
 
 def _certification(value: object) -> object:
@@ -315,5 +460,7 @@ class PolicyDoc(Doc):
     custom_fields: dict[Name, CustomFieldDoc] = {}
     triage: TriageDoc = TriageDoc()
     sla: list[SlaDoc] = Field(min_length=1)
+    escalations: list[EscalationDoc] = []
+    notifications: NotificationsDoc = NotificationsDoc()
     routing: RoutingDoc
     handoffs: list[HandoffDoc] = []

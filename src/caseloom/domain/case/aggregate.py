@@ -7,11 +7,11 @@ sealed journey entry and raises an event. Handlers never set fields directly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from caseloom.domain import events
-from caseloom.domain.case.lifecycle import OCCUPYING, CaseStatus, check_move
+from caseloom.domain.case.lifecycle import OCCUPYING, SEGMENT_KINDS, CaseStatus, check_move
 from caseloom.domain.case.values import (
     DEFAULT_PRIORITY,
     MAX_SUBJECT,
@@ -24,12 +24,14 @@ from caseloom.domain.case.values import (
     check_priority,
     check_text,
 )
+from caseloom.domain.conditions import Facts
 from caseloom.domain.customer import Contact, Customer
 from caseloom.domain.errors import IllegalTransition
 from caseloom.domain.journey import EMPTY_CHAIN, ChainHead, JourneyEntry, seal
-from caseloom.domain.policy import CUSTOMER_FIELDS, TRIAGE_FIELDS, Facts, ReplyChange
+from caseloom.domain.policy import CUSTOMER_FIELDS, TRIAGE_FIELDS, ReplyChange
 from caseloom.domain.routing.need import Need, Waiting
-from caseloom.domain.sla import SlaClock, SlaMetric
+from caseloom.domain.sla import REACH, Segment, SlaClock, SlaMetric
+from caseloom.domain.sla.calendar import human
 from caseloom.domain.triage import ReplyReading, StampOutcome, TriageResult
 
 
@@ -58,7 +60,8 @@ class Case:
     offer_expires_at: datetime | None = None  # while offered to `owner`
     relaxed: tuple[str, ...] = ()  # the relaxation rungs taken, in order
     triage: TriageResult | None = None
-    clocks: dict[SlaMetric, SlaClock] = field(default_factory=dict)
+    clocks: dict[str, SlaClock] = field(default_factory=dict)  # by metric
+    segments: list[Segment] = field(default_factory=list)  # where its time went, in order
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     head: ChainHead = EMPTY_CHAIN
@@ -119,14 +122,14 @@ class Case:
     @property
     def next_due_at(self) -> datetime | None:
         """The nearest deadline of a clock still running."""
-        return min((c.due_at for c in self.clocks.values() if c.met_at is None), default=None)
+        return min((c.due_at for c in self.clocks.values() if c.running and c.due_at), default=None)
 
     def sla_urgency(self, now: datetime) -> float:
         """The share of the tightest running SLA window already used, from 0 to 1."""
         shares = [
             (now - c.started_at) / (c.due_at - c.started_at)
             for c in self.clocks.values()
-            if c.met_at is None and c.due_at > c.started_at
+            if c.running and c.due_at and c.due_at > c.started_at
         ]
         return min(1.0, max(0.0, max(shares, default=0.0)))
 
@@ -255,12 +258,58 @@ class Case:
             inputs={"priority": self.priority, "severity": self.severity},
             decision={
                 "policy": rule,
-                "due": {c.metric: c.due_at.isoformat() for c in clocks},
+                "due": _deadlines(clocks),
+                "targets": {c.metric: human(c.target) for c in clocks},
                 "calendar": clocks[0].calendar if clocks else None,
             },
             reason=f"SLA policy {rule} is the first that matches",
         )
         self.events.append(events.SlaStarted(self.ref))
+
+    def retime(self, clocks: list[SlaClock], reason: str, by: Attribution) -> None:
+        """The Supervisor paused, resumed, stopped, restarted or retargeted clocks."""
+        before = _deadlines(list(self.clocks.values()))
+        self.clocks.update({clock.metric: clock for clock in clocks})
+        self._record(
+            "sla",
+            by,
+            inputs={"due_before": before},
+            decision={
+                "due": _deadlines(clocks),
+                "state": {c.metric: _clock_state(c) for c in clocks},
+                "policy": sorted({f"{c.policy}@{c.policy_version}" for c in clocks}),
+            },
+            reason=reason,
+        )
+        self.events.append(events.SlaRetimed(self.ref))
+
+    def note(
+        self,
+        step: str,
+        reason: str,
+        by: Attribution,
+        *,
+        inputs: Mapping[str, object],
+        decision: Mapping[str, object],
+    ) -> None:
+        """Put a decision that changes nothing else on the journey: a breach, a notification."""
+        self._record(step, by, inputs=inputs, decision=decision, reason=reason)
+
+    def raise_priority(
+        self, steps: int, reason: str, decision: Mapping[str, object], by: Attribution
+    ) -> None:
+        """An escalation raises the priority (1 is the highest)."""
+        before = self.priority
+        self.priority = check_priority(max(1, self.priority - steps))
+        self._record(
+            "escalation",
+            by,
+            inputs={"priority": before},
+            decision={**decision, "priority": self.priority},
+            reason=reason,
+        )
+        if self.priority != before:
+            self.events.append(events.CaseFactsChanged(self.ref, ("priority",)))
 
     def apply_routing(
         self,
@@ -407,7 +456,7 @@ class Case:
         self._transition(CaseStatus.REOPENED, "resolution", by, reason or "reopened")
         self.owner, self.resolved_at, self.closed_at = None, None, None
         if SlaMetric.RESOLUTION in self.clocks:
-            self.clocks[SlaMetric.RESOLUTION] = self.clocks[SlaMetric.RESOLUTION].resume()
+            self.clocks[SlaMetric.RESOLUTION] = self.clocks[SlaMetric.RESOLUTION].reopen(by.at)
         self.events.append(events.CaseReopened(self.ref))
 
     def add_message(
@@ -438,8 +487,10 @@ class Case:
         )
         if kind is MessageKind.REP_REPLY:
             self._meet(SlaMetric.FIRST_RESPONSE, by.at)
+            self._meet(SlaMetric.NEXT_RESPONSE, by.at)
         elif kind is MessageKind.CUSTOMER_REPLY:
             self._on_customer_reply(by, reading.changes if reading else ())
+            self.events.append(events.CustomerReplied(self.ref))
         if reading and reading.changes:
             self.events.append(events.ReplyInterpreted(self.ref, reading.changes))
 
@@ -454,12 +505,26 @@ class Case:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _meet(self, metric: SlaMetric, at: datetime) -> None:
+    def _track(self, at: datetime) -> None:
+        """Start a new segment when the kind of wait, the owner or the team changed; meet a
+        "reach status" target the case has reached."""
+        self._meet(f"{REACH}{self.status}", at)
+        kind, owner = SEGMENT_KINDS[self.status], self.occupying_owner
+        last = self.segments[-1] if self.segments else None
+        if last and last.same_stretch(kind, owner, self.team):
+            return
+        if last:
+            self.segments[-1] = replace(last, ended_at=at)
+        self.segments.append(Segment(kind, at, None, owner, self.team))
+
+    def _meet(self, metric: str, at: datetime) -> None:
         if metric in self.clocks:
             self.clocks[metric] = self.clocks[metric].meet(at)
 
     def _move(self, to: CaseStatus) -> None:
         check_move(self.ref, self.status, to)
+        if to is not self.status:
+            self.events.append(events.CaseMoved(self.ref, str(to)))
         self.status = to
 
     def _transition(self, to: CaseStatus, step: str, by: Attribution, reason: str) -> None:
@@ -476,6 +541,7 @@ class Case:
         decision: Mapping[str, object],
         reason: str,
     ) -> None:
+        self._track(by.at)
         draft = JourneyEntry(
             self.ref, 0, step, by.actor, inputs, decision, reason, by.policy_version, by.at
         )
@@ -483,3 +549,15 @@ class Case:
         self.new_journey.append(entry)
         self.head = ChainHead(entry.seq, entry.hash)
         self.updated_at = by.at
+
+
+def _deadlines(clocks: list[SlaClock]) -> dict[str, str | None]:
+    return {c.metric: c.due_at.isoformat() if c.due_at else None for c in clocks}
+
+
+def _clock_state(clock: SlaClock) -> str:
+    if clock.stopped_at:
+        return "stopped"
+    if clock.met_at:
+        return "met"
+    return f"paused: {clock.pauses[-1].reason}" if clock.paused else "running"

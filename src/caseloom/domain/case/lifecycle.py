@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from caseloom.domain.errors import IllegalTransition
+from caseloom.domain.sla.segments import SegmentKind
 
 
 class CaseStatus(StrEnum):
@@ -51,3 +52,19 @@ def check_move(ref: str, current: CaseStatus, to: CaseStatus) -> None:
         raise IllegalTransition(
             f"case {ref} cannot go from {current} to {to}; from {current} it can go to: {options}"
         )
+
+
+# What kind of wait each status is, for breach attribution (`domain.sla.segments`).
+SEGMENT_KINDS: Mapping[CaseStatus, SegmentKind] = {
+    S.NEW: SegmentKind.TRIAGE,
+    S.TRIAGE_REVIEW: SegmentKind.TRIAGE,
+    S.TRIAGED: SegmentKind.QUEUED,
+    S.QUEUED: SegmentKind.QUEUED,
+    S.OFFERED: SegmentKind.QUEUED,
+    S.REOPENED: SegmentKind.QUEUED,
+    S.ASSIGNED: SegmentKind.WITH_REP,
+    S.IN_PROGRESS: SegmentKind.WITH_REP,
+    S.WAITING_ON_CUSTOMER: SegmentKind.WAITING_ON_CUSTOMER,
+    S.RESOLVED: SegmentKind.RESOLVED,
+    S.CLOSED: SegmentKind.RESOLVED,
+}

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from caseloom.domain.policy import Condition, Facts
+    from caseloom.domain.conditions import Condition, Facts
 
     Matcher = Callable[[Condition, Facts], bool]
 

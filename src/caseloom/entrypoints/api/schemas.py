@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from caseloom.domain.case import Channel, MessageKind, Severity
+from caseloom.domain.sla import Action, MoveTier, Notify, RaisePriority, Reassign, Recipient
 from caseloom.domain.workforce import Presence
 
 Text = Annotated[str, Field(max_length=100_000)]
@@ -183,3 +184,47 @@ class DryRunIn(Body):
     product_line: ProductLine | None = None
     custom: Custom = {}
     signals: SignalsIn = SignalsIn()
+
+
+class EscalationActionIn(Body):
+    """One action: exactly one field set, e.g. {"notify": "manager"} or {"move_tier": "tier2"}."""
+
+    notify: Literal["owner", "manager", "team"] | None = None
+    team: Label | None = None  # with notify: team, which team (default: the case's)
+    raise_priority: Annotated[int, Field(ge=1, le=4)] | None = None
+    reassign: bool = False  # to another rep with spare capacity (of `team`, default its own)
+    move_tier: Label | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> EscalationActionIn:
+        chosen = [
+            name
+            for name, on in (
+                ("notify", self.notify is not None),
+                ("raise_priority", self.raise_priority is not None),
+                ("reassign", self.reassign),
+                ("move_tier", self.move_tier is not None),
+            )
+            if on
+        ]
+        if len(chosen) != 1:
+            raise ValueError("an action is one of notify, raise_priority, reassign or move_tier")
+        return self
+
+    def action(self) -> Action:
+        if self.notify is not None:
+            return Notify(Recipient(self.notify), self.team)
+        if self.raise_priority is not None:
+            return RaisePriority(self.raise_priority)
+        if self.move_tier is not None:
+            return MoveTier(self.move_tier)
+        return Reassign(self.team)
+
+
+class EscalateIn(Body):
+    actor: Label
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    do: Annotated[list[EscalationActionIn], Field(min_length=1, max_length=10)]
+
+    def actions(self) -> tuple[Action, ...]:
+        return tuple(item.action() for item in self.do)

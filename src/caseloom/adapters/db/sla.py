@@ -1,0 +1,252 @@
+"""SLA rows: clocks and segments as stored, durable timers, and the notification outbox.
+
+Timers and notifications are claimed by workers with a lease: on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`, so many workers share the due rows without waiting on each other;
+on SQLite (one worker) the same statement runs without the lock clause. A worker that dies
+keeps its claim only until the lease ends; then another worker takes the row again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from caseloom.adapters.db.tables import notifications, sla_timers
+from caseloom.domain.notification import Notification, NotifyChannel
+from caseloom.domain.sla import Pause, Segment, SegmentKind, SlaClock, Timer, TimerSpec
+
+
+def clock_row(case_id: int, clock: SlaClock) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "metric": clock.metric,
+        "policy": clock.policy,
+        "policy_version": clock.policy_version,
+        "calendar": clock.calendar,
+        "target_seconds": int(clock.target.total_seconds()),
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "met_at": clock.met_at,
+        "pauses": [
+            {"reason": p.reason, "from": _iso(p.started_at), "to": _iso(p.ended_at)}
+            for p in clock.pauses
+        ],
+        "stopped_at": clock.stopped_at,
+    }
+
+
+def clock_from_row(row: Row[Any]) -> SlaClock:
+    return SlaClock(
+        row.metric,
+        row.policy,
+        row.policy_version,
+        row.calendar,
+        timedelta(seconds=row.target_seconds),
+        row.started_at,
+        row.due_at,
+        row.met_at,
+        tuple(Pause(p["reason"], _at(p["from"]), _maybe(p["to"])) for p in row.pauses),
+        row.stopped_at,
+    )
+
+
+def segments_row(segments: Sequence[Segment]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": s.kind.value,
+            "from": _iso(s.started_at),
+            "to": _iso(s.ended_at),
+            "owner": s.owner,
+            "team": s.team,
+        }
+        for s in segments
+    ]
+
+
+def segments_from(rows: Sequence[Mapping[str, Any]]) -> list[Segment]:
+    return [
+        Segment(SegmentKind(r["kind"]), _at(r["from"]), _maybe(r["to"]), r["owner"], r["team"])
+        for r in rows
+    ]
+
+
+class SqlTimerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def replace(self, case_number: int, timers: Sequence[TimerSpec]) -> None:
+        """Make the case's pending timers exactly `timers`, less those already fired."""
+        stored = {
+            row.key: row
+            for row in self._conn.execute(
+                select(
+                    sla_timers.c.id, sla_timers.c.key, sla_timers.c.due_at, sla_timers.c.fired_at
+                ).where(sla_timers.c.case_id == case_number)
+            )
+        }
+        wanted = {t.key: t for t in timers if not (t.key in stored and stored[t.key].fired_at)}
+        stale = [row.id for key, row in stored.items() if not row.fired_at and key not in wanted]
+        if stale:
+            self._conn.execute(delete(sla_timers).where(sla_timers.c.id.in_(stale)))
+        for key, timer in wanted.items():
+            row = stored.get(key)
+            if row is None:
+                self._conn.execute(insert(sla_timers).values(_timer_row(case_number, timer)))
+            elif row.due_at != timer.due_at:
+                self._conn.execute(
+                    update(sla_timers)
+                    .where(sla_timers.c.id == row.id)
+                    .values(due_at=timer.due_at, lease_until=None)
+                )
+
+    def claim(self, now: datetime, limit: int, lease: timedelta, worker: str) -> list[Timer]:
+        """Lease up to `limit` due timers nobody holds, earliest first."""
+        due = (
+            select(sla_timers.c.id)
+            .where(
+                sla_timers.c.fired_at.is_(None),
+                sla_timers.c.due_at <= now,
+                sla_timers.c.lease_until.is_(None) | (sla_timers.c.lease_until < now),
+            )
+            .order_by(sla_timers.c.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = self._conn.execute(
+            update(sla_timers)
+            .where(sla_timers.c.id.in_(due.scalar_subquery()))
+            .values(lease_until=now + lease, claimed_by=worker, attempts=sla_timers.c.attempts + 1)
+            .returning(*_TIMER_COLUMNS)
+        ).all()
+        return sorted((Timer(*row) for row in claimed), key=lambda t: (t.due_at, t.id))
+
+    def fire(self, timer_id: int, at: datetime, outcome: str) -> bool:
+        """Mark it fired; False if another worker already had (its lease had run out)."""
+        done = self._conn.execute(
+            update(sla_timers)
+            .where(sla_timers.c.id == timer_id, sla_timers.c.fired_at.is_(None))
+            .values(fired_at=at, outcome=outcome, lease_until=None)
+        )
+        return done.rowcount == 1
+
+    def postpone(self, timer_id: int, due_at: datetime) -> None:
+        self._conn.execute(
+            update(sla_timers)
+            .where(sla_timers.c.id == timer_id, sla_timers.c.fired_at.is_(None))
+            .values(due_at=due_at, lease_until=None)
+        )
+
+    def record(self, case_number: int, timer: TimerSpec, at: datetime, outcome: str) -> bool:
+        """Store a timer fired at once (a condition escalation); False if its key already is."""
+        exists = self._conn.execute(
+            select(sla_timers.c.id).where(
+                sla_timers.c.case_id == case_number, sla_timers.c.key == timer.key
+            )
+        ).first()
+        if exists:
+            return False
+        row = _timer_row(case_number, timer) | {"fired_at": at, "outcome": outcome}
+        self._conn.execute(insert(sla_timers).values(row))
+        return True
+
+
+class SqlNotificationOutbox:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, notification: Notification, case_number: int | None) -> None:
+        self._conn.execute(
+            insert(notifications).values(
+                case_id=case_number,
+                channel=notification.channel.value,
+                recipient=notification.to,
+                subject=notification.subject[:300],
+                body=notification.body,
+                payload=dict(notification.payload),
+                created_at=notification.created_at,
+                next_attempt_at=notification.created_at,
+            )
+        )
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
+        due = (
+            select(notifications.c.id)
+            .where(
+                notifications.c.next_attempt_at <= now,
+                notifications.c.lease_until.is_(None) | (notifications.c.lease_until < now),
+            )
+            .order_by(notifications.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = self._conn.execute(
+            update(notifications)
+            .where(notifications.c.id.in_(due.scalar_subquery()))
+            .values(lease_until=now + lease)
+            .returning(notifications)
+        ).all()
+        return [_notification(row) for row in sorted(rows, key=lambda r: r.id)]
+
+    def delivered(self, notification_id: int, at: datetime, result: str) -> None:
+        self._settle(notification_id, delivered_at=at, next_attempt_at=None, result=result)
+
+    def failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
+        """Try again at `retry_at`; None gives it up (it stays, with the error, to be seen)."""
+        self._settle(notification_id, next_attempt_at=retry_at, result=error[:2000])
+
+    def _settle(self, notification_id: int, **values: Any) -> None:
+        self._conn.execute(
+            update(notifications)
+            .where(notifications.c.id == notification_id)
+            .values(lease_until=None, attempts=notifications.c.attempts + 1, **values)
+        )
+
+
+_TIMER_COLUMNS = (
+    sla_timers.c.id,
+    sla_timers.c.case_id,
+    sla_timers.c.key,
+    sla_timers.c.metric,
+    sla_timers.c.escalation,
+    sla_timers.c.due_at,
+    sla_timers.c.attempts,
+)
+
+
+def _timer_row(case_number: int, timer: TimerSpec) -> dict[str, Any]:
+    return {
+        "case_id": case_number,
+        "key": timer.key,
+        "metric": timer.metric,
+        "escalation": timer.escalation,
+        "due_at": timer.due_at,
+    }
+
+
+def _notification(row: Row[Any]) -> Notification:
+    return Notification(
+        channel=NotifyChannel(row.channel),
+        to=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        created_at=row.created_at,
+        case_ref=row.payload.get("case"),
+        payload=dict(row.payload),
+        id=row.id,
+        attempts=row.attempts,
+    )
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _maybe(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -1,0 +1,239 @@
+"""The Supervisor agent: SLA clocks, their durable timers, escalations and notifications.
+
+It starts a case's clocks from the first matching SLA policy, pauses, resumes, stops and
+retargets them as the case moves, keeps one timer row per threshold, fires due timers (claimed
+by any number of workers) and delivers the notifications escalations leave in the outbox.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from caseloom.domain import events
+from caseloom.domain.case import Attribution, Case
+from caseloom.domain.commands import DeliverNotifications, EscalateCase, FireTimers
+from caseloom.domain.conditions import Facts
+from caseloom.domain.errors import Conflict, DeliveryFailed
+from caseloom.domain.policy import Policy, ReplyAction, ReplyChange, SlaPolicy
+from caseloom.domain.sla import TimerSpec, plan
+from caseloom.service_layer.agents.supervisor import clocks
+from caseloom.service_layer.agents.supervisor.escalating import AGENT, Trigger, carry_out
+from caseloom.service_layer.agents.supervisor.firing import fire
+from caseloom.service_layer.agents.triage import stamps_for
+from caseloom.service_layer.ports import Clock, ConditionEngine, Notifier, UnitOfWork
+
+CHUNK = 50  # timers fired per transaction
+NOTIFICATION_LEASE = timedelta(minutes=2)
+Reconsidered = (
+    events.CaseMoved | events.CaseFactsChanged | events.CaseReopened | events.CustomerReplied
+)
+
+
+def start_clocks(
+    event: events.CaseTriaged,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> None:
+    with uow:
+        case = uow.cases.get(event.ref)
+        if case.clocks:
+            return  # already started: this event was delivered again
+        facts = _facts(case, uow, policy)
+        sla = policy.sla_for(facts, conditions.matches)
+        by = Attribution(AGENT, clock.now(), policy.version)
+        case.start_clocks(clocks.start(sla, policy, case.opened_at), sla.name, by)
+        _supervise(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
+        uow.commit()
+
+
+def reconsider(
+    event: Reconsidered,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> None:
+    """The case moved, changed or heard from its customer: pause, resume, stop or retarget its
+    clocks as policy says, move its timers, and fire escalations whose condition now holds."""
+    with uow:
+        case = uow.cases.get(event.ref)
+        if not case.clocks:
+            return
+        facts = _facts(case, uow, policy)
+        _supervise(
+            case,
+            facts,
+            uow,
+            policy=policy,
+            conditions=conditions,
+            clock=clock,
+            retarget=isinstance(event, events.CaseFactsChanged),
+            replied=isinstance(event, events.CustomerReplied),
+        )
+        uow.commit()
+
+
+def _supervise(
+    case: Case,
+    facts: Facts,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+    retarget: bool = False,
+    replied: bool = False,
+) -> None:
+    now = clock.now()
+    matching = policy.sla_for(facts, conditions.matches)
+    sla = matching if retarget else _running_sla(case, policy) or matching
+    revision = clocks.revise(
+        case.clocks,
+        policy=policy,
+        sla=matching if retarget else sla,
+        pause=sla.pause_reason(facts, conditions.matches),
+        stop=sla.stop_when is not None and conditions.matches(sla.stop_when, facts),
+        retarget=retarget,
+        replied=replied,
+        at=now,
+    )
+    if revision:
+        by = Attribution(AGENT, now, policy.version)
+        case.retime(revision.clocks, "; ".join(revision.reasons), by)
+    uow.timers.replace(
+        case.number, plan(list(case.clocks.values()), policy.escalations, policy.calendars)
+    )
+    _on_conditions(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
+
+
+def _on_conditions(
+    case: Case,
+    facts: Facts,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> None:
+    """Escalations with a condition and no time fire once per case, when it first holds."""
+    now = clock.now()
+    for escalation in policy.escalations:
+        if escalation.threshold is not None or escalation.when is None:
+            continue
+        if not conditions.matches(escalation.when, facts):
+            continue
+        timer = TimerSpec(f"{escalation.label}|when", now, "", escalation.label)
+        if uow.timers.record(case.number, timer, now, "escalated"):
+            trigger = Trigger(escalation.label, escalation.trigger)
+            carry_out(case, escalation.actions, trigger, uow, policy=policy, clock=clock)
+
+
+def _running_sla(case: Case, policy: Policy) -> SlaPolicy | None:
+    """The SLA policy the case's clocks follow, as the running policy defines it."""
+    names = {c.policy for c in case.clocks.values()}
+    return next((s for s in policy.sla if s.name in names), None)
+
+
+def fire_timers(
+    cmd: FireTimers,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> dict[str, int]:
+    """Claim due timers and fire them, a chunk per transaction (one by one if a chunk meets a
+    concurrent change). A timer whose transaction fails keeps its lease and fires later."""
+    with uow:
+        claimed = uow.timers.claim(
+            clock.now(), cmd.limit, timedelta(seconds=cmd.lease_seconds), cmd.worker
+        )
+        uow.commit()
+    counts: Counter[str] = Counter(claimed=len(claimed))
+    for chunk in (claimed[i : i + CHUNK] for i in range(0, len(claimed), CHUNK)):
+        try:
+            with uow:
+                counts.update(fire(chunk, uow, policy=policy, conditions=conditions, clock=clock))
+                uow.commit()
+        except Conflict:
+            for timer in chunk:
+                try:
+                    with uow:
+                        counts.update(
+                            fire((timer,), uow, policy=policy, conditions=conditions, clock=clock)
+                        )
+                        uow.commit()
+                except Conflict:
+                    counts["retried later"] += 1
+    return dict(counts)
+
+
+def escalate_case(cmd: EscalateCase, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> int:
+    """A person's escalation: carried out like a policy's, logged with who and why."""
+    with uow:
+        case = uow.cases.get(cmd.ref)
+        trigger = Trigger("manual", f"by {cmd.actor}: {cmd.reason or 'no reason given'}")
+        done = carry_out(
+            case, cmd.actions, trigger, uow, policy=policy, clock=clock, actor=cmd.actor
+        )
+        uow.commit()
+    return done
+
+
+def deliver_notifications(
+    cmd: DeliverNotifications, uow: UnitOfWork, *, notifier: Notifier, clock: Clock
+) -> dict[str, int]:
+    """Send what is due; a failure is retried with back-off, a permanent one is given up."""
+    with uow:
+        claimed = uow.outbox.claim(clock.now(), cmd.limit, NOTIFICATION_LEASE)
+        uow.commit()
+    counts: Counter[str] = Counter()
+    for notification in claimed:
+        assert notification.id is not None
+        try:
+            result = notifier.send(notification)
+        except DeliveryFailed as error:
+            retry_at = None if error.permanent else notification.retry_at(clock.now())
+            with uow:
+                uow.outbox.failed(notification.id, str(error), retry_at)
+                uow.commit()
+            counts["given up" if retry_at is None else "to retry"] += 1
+            continue
+        with uow:
+            uow.outbox.delivered(notification.id, clock.now(), result)
+            uow.commit()
+        counts["delivered"] += 1
+    return dict(counts)
+
+
+def _facts(case: Case, uow: UnitOfWork, policy: Policy) -> Facts:
+    return case.facts(uow.customers.find(case.customer_id), policy.triage.min_confidence)
+
+
+def restamp_after_reply(
+    event: events.ReplyInterpreted,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> None:
+    """A reply raised the urgency or lowered the mood: apply the stamps again, if policy says so."""
+    spec = policy.triage
+    wanted = tuple(
+        c for c in event.changes if spec.reply_action(ReplyChange(c)) is ReplyAction.RESTAMP
+    )
+    if not wanted:
+        return
+    with uow:
+        case = uow.cases.get(event.ref)
+        if case.triage is None:
+            return
+        stamps = stamps_for(case, None, uow=uow, policy=policy, conditions=conditions)
+        case.restamp(stamps, wanted, Attribution(AGENT, clock.now(), policy.version))
+        uow.commit()
