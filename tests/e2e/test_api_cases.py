@@ -279,8 +279,11 @@ def test_a_case_moves_through_its_whole_lifecycle_over_the_api(client: TestClien
         "routing",  # the manual assignment
         "work",
         "work",
+        "sla",  # waiting on the customer pauses the clocks
         "message",
         "work",
+        "sla",  # their reply resumes them
+        "sla",  # and starts the next-response clock
         "resolution",
         "resolution",
         "message",

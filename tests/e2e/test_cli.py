@@ -301,7 +301,7 @@ def test_worker_once_takes_the_due_rungs_of_the_ladder_and_prints_the_counts(
     result = run(runner, "worker", "--once", "--database-url", sqlite_url)
 
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("sweep: ")
+    assert result.output.startswith("worker: ")
     counts = counts_in(result.output)
     assert {"offers_lapsed", "rungs_taken", "batch_assigned"} <= counts.keys()
     after = case_row(sqlite_url, ref)

@@ -248,6 +248,9 @@ def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
     if report.routing:
         moved = ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in report.routing.items())
         console.print(f"routing worker: {moved}")
+    if report.sla:
+        fired = ", ".join(f"{name} {n}" for name, n in report.sla.items() if n)
+        console.print(f"SLA worker (day and night): {fired}")
     if report.refused:
         console.print(
             f"[yellow]{len(report.refused)} commands were refused[/], e.g. {report.refused[0]}"
@@ -255,6 +258,8 @@ def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
     shown = report.reopened[0] if report.reopened else None
     if shown:
         _print_journey(caseloom, shown)
+    if report.seed:  # high severity on site: 4h/24h, the manager told at 75% of the window
+        _print_journey(caseloom, report.seed)
     checked, breaks = journey_views.verify(caseloom.store)
     colour = "red" if breaks else "green"
     console.print(f"[{colour}]audit: {checked} journeys verified, {len(breaks)} broken[/]")

@@ -43,6 +43,8 @@ FILLS = {
 CHANNELS = [(Channel.EMAIL, 55), (Channel.PORTAL, 30), (Channel.PHONE, 10), (Channel.API, 5)]
 STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes", "Robin Lee"]
 LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
+SEED_CONTACT = "hema.patel@example.com"  # a standard-tier customer: the high-severity SLA applies
+FIELD_REPLY = "An engineer is booked to visit first thing tomorrow; please stay clear of the cable."
 SWEEP_EVERY = timedelta(minutes=5)  # how often the routing worker sweeps, as `caseloom worker`
 
 
@@ -59,6 +61,7 @@ class _Replies(BaseModel):
 
 
 class Texts(BaseModel):
+    seed: Opening
     openings: list[Opening]
     customer_replies: _Replies
     rep_replies: list[str]
@@ -79,6 +82,8 @@ class DemoReport:
     refused: list[str] = field(default_factory=list)
     reopened: list[str] = field(default_factory=list)
     routing: dict[str, int] = field(default_factory=dict)  # what the routing worker's sweeps did
+    sla: dict[str, int] = field(default_factory=dict)  # what the SLA timers did, day and night
+    seed: str | None = None  # the seed scenario's case
 
 
 @dataclass(order=True)
@@ -98,13 +103,14 @@ class DemoDay:
         self._order = itertools.count()
         self._working: set[str] = set()
         self._reopened: set[str] = set()
+        self._awaiting_field: set[str] = set()  # open until the field visit (not simulated)
         self.report = DemoReport(0, self.start, self.start, 0.0, 0)
         self._contacts: list[tuple[str, str]] = []
 
     def run(self, cases: int, contacts: list[tuple[str, str]]) -> DemoReport:
         self._contacts = contacts
         began = time.perf_counter()
-        for _ in range(cases):
+        for _ in range(cases - 1):  # and the seed scenario's case
             self._at(self.start + self._arrival(), self._open)
         self._at(
             self.start + timedelta(hours=2), lambda: self._presence("rep-farah", Presence.AVAILABLE)
@@ -121,6 +127,7 @@ class DemoDay:
             self.start + timedelta(hours=3, minutes=40),
             lambda: self._presence("rep-dev", Presence.AVAILABLE),
         )
+        self._at(self.start + timedelta(hours=1, minutes=30), self._open_seed)
         sweep = self.start
         while sweep <= self.stop:
             self._at(sweep, self._sweep)
@@ -129,6 +136,7 @@ class DemoDay:
             step = heapq.heappop(self._steps)
             self.clock.advance_to(step.at)
             step.action()
+        self._night()
         self.report.ended = self.clock.now()
         self.report.seconds = time.perf_counter() - began
         self.report.reopened = sorted(self._reopened)
@@ -190,12 +198,51 @@ class DemoDay:
             self.report.opened += 1
             self._notice_case(str(ref), opening.intent)
 
+    def _open_seed(self) -> None:
+        """The seed scenario's case: e-mailed, high severity, an engineer needed on site."""
+        seed = self.texts.seed
+        name, email = next(
+            (c for c in self._contacts if c[1] == SEED_CONTACT), ("Hema Patel", SEED_CONTACT)
+        )
+        ref = self._send(
+            commands.OpenCase(
+                Channel.EMAIL, seed.subject, seed.body, name, email, actor="email-intake"
+            )
+        )
+        if ref:
+            self.report.opened += 1
+            self.report.seed = str(ref)
+            self._awaiting_field.add(str(ref))
+            self._notice_case(str(ref), seed.intent)
+
     def _presence(self, rep_id: str, presence: Presence) -> None:
         self._send(commands.SetRepPresence(rep_id, presence))
         self._notice_assigned()
 
+    def _night(self) -> None:
+        """The desk has gone home; the worker has not. SLA timers keep firing until the next
+        morning: a case still open late at night reaches 75% of its 24-hour window."""
+        until = self.start + timedelta(days=1)
+        while self.clock.now() < until:
+            self.clock.advance_to(min(until, self.clock.now() + SWEEP_EVERY * 3))
+            self._timers()
+
+    def _timers(self) -> None:
+        """The worker's SLA side: fire due timers, deliver the notifications they wrote."""
+        for name, command in (
+            ("timers", commands.FireTimers("demo-worker", limit=1000)),
+            ("notifications", commands.DeliverNotifications(limit=1000)),
+        ):
+            done = self._send(command)
+            if isinstance(done, dict):
+                for key, count in done.items():
+                    self.report.sla[f"{name} {key}"] = (
+                        self.report.sla.get(f"{name} {key}", 0) + count
+                    )
+
     def _sweep(self) -> None:
-        """The routing worker: lapsed offers, the relaxation ladder, batches of waiting cases."""
+        """The worker: due SLA timers, then lapsed offers, the relaxation ladder, batches."""
+        self._timers()
         moved = self._send(commands.SweepRouting())
         if isinstance(moved, dict) and any(moved.values()):
             for name, count in moved.items():
@@ -243,6 +290,9 @@ class DemoDay:
             self._later(5, 30, reply)
 
         def reply() -> None:
+            if ref in self._awaiting_field:  # the engineer comes tomorrow: it stays open
+                self._send(commands.AddMessage(ref, MessageKind.REP_REPLY, rep, FIELD_REPLY))
+                return
             self._send(
                 commands.AddMessage(
                     ref, MessageKind.REP_REPLY, rep, self.rng.choice(self.texts.rep_replies)

@@ -47,7 +47,7 @@ def run_once(caseloom: Caseloom, rhythm: Rhythm, *, sweep: bool = True) -> dict[
         except CaseloomError as error:
             log.warning("%s was refused: %s", type(command).__name__, error)
             continue
-        counts.update({f"{prefix} {name}": count for name, count in done.items() if count})
+        counts.update({f"{prefix} {name}": count for name, count in done.items()})
     return counts
 
 
@@ -60,7 +60,7 @@ def run(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:
         if sweep:
             next_sweep = time.monotonic() + rhythm.sweep_every
         counts = run_once(caseloom, rhythm, sweep=sweep)
-        if counts:
-            log.info(" ".join(f"{name}={count}" for name, count in counts.items()))
+        if any(counts.values()):
+            log.info(" ".join(f"{name}={count}" for name, count in counts.items() if count))
         if counts.get("timers claimed", 0) < rhythm.batch:
             stop.wait(rhythm.poll)

@@ -130,6 +130,8 @@ def _keys_at(path: Path_) -> list[str]:
 
 def _unwrap(annotation: object) -> object:
     """The model inside `X | None` or `Annotated[X, ...]`, if there is one."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         models = [a for a in typing.get_args(annotation) if isinstance(a, type)]
         return next((m for m in models if issubclass(m, BaseModel)), annotation)

@@ -120,7 +120,10 @@ def _on_conditions(
     conditions: ConditionEngine,
     clock: Clock,
 ) -> None:
-    """Escalations with a condition and no time fire once per case, when it first holds."""
+    """Escalations with a condition and no time fire once per case, when it first holds once the
+    case has a team (so that "the manager" and "the team" mean someone)."""
+    if case.team is None:
+        return
     now = clock.now()
     for escalation in policy.escalations:
         if escalation.threshold is not None or escalation.when is None:
