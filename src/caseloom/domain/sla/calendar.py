@@ -121,10 +121,25 @@ class BusinessCalendar:
 
 
 def _local(midnight: datetime, minutes: int) -> datetime:
-    """The UTC instant of `minutes` after local midnight, counted on the wall clock (24:00 is the
-    next midnight). As with `datetime`, a wall time the spring change skips is read with the
-    offset before the change, and one the autumn change repeats is its first occurrence."""
-    return (midnight + timedelta(minutes=minutes)).astimezone(UTC)
+    """The UTC instant of `minutes` after local midnight on the wall clock (24:00 is the next
+    midnight). A wall time the autumn change repeats is its first occurrence; one the spring
+    change skips is the instant the clocks jump over it, so periods never overlap and a period
+    wholly inside the skipped hour is empty."""
+    wall = midnight + timedelta(minutes=minutes)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(wall.tzinfo).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return instant
+    low, high = sorted((wall.replace(fold=1).astimezone(UTC), instant))
+    while high - low > _SECOND:  # the first instant whose wall time is at or past `wall`
+        middle = low + (high - low) / 2
+        if middle.astimezone(wall.tzinfo).replace(tzinfo=None) >= wall.replace(tzinfo=None):
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
+
+
+_SECOND = timedelta(seconds=1)
 
 
 def human(span: timedelta) -> str:

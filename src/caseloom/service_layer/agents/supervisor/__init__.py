@@ -95,7 +95,7 @@ def _supervise(
     revision = clocks.revise(
         case.clocks,
         policy=policy,
-        sla=matching if retarget else sla,
+        sla=sla,
         pause=sla.pause_reason(facts, conditions.matches),
         stop=sla.stop_when is not None and conditions.matches(sla.stop_when, facts),
         retarget=retarget,
