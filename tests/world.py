@@ -91,6 +91,7 @@ class World:
             assigner=OneByOneAssigner(),
             notifier=self.notifier,
         )
+        self.wiring = wiring
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)
         self.store.customers["acme"] = make_customer("acme", "gold", "priya@example.com")
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from caseloom.bootstrap import Caseloom
-from caseloom.domain.commands import FireTimers
+from caseloom.domain.commands import DeliverNotifications, FireTimers
 from tests.e2e.test_api_cases import ROUTER, act, assert_problem, opened
 from tests.fakes import FakeClock
 
@@ -99,6 +99,12 @@ def test_a_person_escalates_by_hand_and_the_manager_is_notified(
     entry = journey[-1]
     assert (entry["step"], entry["actor"]) == ("escalation", "mgr-li")
     assert entry["decision"]["sent"] == ["mgr-anna <anna.price@northwind.example>"]
+    [waiting] = sla(client, case["ref"])["notifications"]  # type: ignore[misc]
+    assert (waiting["to"], waiting["delivered_at"]) == ("anna.price@northwind.example", None)
+    app.bus.handle(DeliverNotifications())  # no SMTP server is set: the log takes it
+    [sent] = sla(client, case["ref"])["notifications"]  # type: ignore[misc]
+    assert sent["result"] == "logged (no SMTP server configured)"
+    assert sent["delivered_at"] is not None
 
 
 def test_an_escalation_action_must_be_exactly_one_thing(client: TestClient) -> None:

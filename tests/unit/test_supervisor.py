@@ -19,7 +19,9 @@ from caseloom.domain.sla import (
     Threshold,
 )
 from caseloom.domain.workforce import Team, TeamKind
+from caseloom.service_layer.messagebus import MessageBus
 from tests.factories import NOW, make_rep
+from tests.fakes import FakeUnitOfWork
 from tests.world import CONDITIONS, POLICY, World
 
 WAITING = 'case.status == "waiting_on_customer"'
@@ -39,6 +41,7 @@ AT_75 = Escalation(
     Threshold(SlaMetric.RESOLUTION, share=0.75),
     None,
     (Notify(Recipient.MANAGER), RaisePriority()),
+    name="manager at 75%",
 )
 SUPERVISED = replace(
     POLICY,
@@ -221,3 +224,32 @@ def test_a_higher_severity_retargets_the_clocks_and_keeps_the_paused_time() -> N
     assert (clock.policy, clock.target) == ("gold-high", timedelta(hours=8))
     assert [p.reason for p in clock.pauses] == ["waiting_on_customer"]
     assert clock.due_at == NOW + timedelta(hours=8 + 2)
+
+
+class MeddlingUnitOfWork(FakeUnitOfWork):
+    """Someone else changes every case this transaction read, just before it commits, once."""
+
+    meddled = False
+
+    def commit(self) -> None:
+        if self.cases.seen and not MeddlingUnitOfWork.meddled:
+            MeddlingUnitOfWork.meddled = True
+            for number in self.cases.seen:
+                self.store.cases[number].version += 1
+        super().commit()
+
+
+def test_a_chunk_that_meets_a_concurrent_change_fires_and_counts_each_timer_once() -> None:
+    w = world()
+    refs = [w.open(email="someone@example.com") for _ in range(3)]
+    w.clock.advance(timedelta(hours=18, seconds=1))
+    MeddlingUnitOfWork.meddled = False
+    bus = MessageBus(lambda: MeddlingUnitOfWork(w.store), *w.wiring)
+
+    counts = bus.handle(commands.FireTimers("test"))
+
+    assert MeddlingUnitOfWork.meddled
+    assert counts == {"claimed": 6, "breaches": 3, "escalations": 3, "actions": 6}
+    for ref in refs:
+        entries = [e for e in w.store.journey[ref] if e.step == "escalation"]
+        assert len(entries) == 2  # notify manager, raise priority: once each

@@ -245,5 +245,5 @@ class Policy:
         """The calendar `name`; a clock whose calendar a later version removed counts 24x7."""
         return self.calendars.get(name, ALWAYS)
 
-    def escalation(self, label: str) -> Escalation | None:
-        return next((e for e in self.escalations if e.label == label), None)
+    def escalation(self, escalation_id: str) -> Escalation | None:
+        return next((e for e in self.escalations if e.id == escalation_id), None)

@@ -87,12 +87,24 @@ class TimerView(ReadModel):
     attempts: int
 
 
+class NotificationView(ReadModel):
+    channel: str  # email or webhook
+    to: str
+    subject: str
+    created_at: datetime
+    attempts: int
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None  # None once delivered or given up
+    result: str | None  # what the far end said, or the last error
+
+
 class SlaView(ReadModel):
     ref: str
     now: datetime
     state: str | None  # breached, running, paused, met, stopped; None before the clocks start
     clocks: list[ClockDetail]
     timers: list[TimerView]
+    notifications: list[NotificationView]  # what escalations sent, and how delivery went
 
 
 class AtRisk(ReadModel):

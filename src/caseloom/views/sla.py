@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from caseloom.adapters.db.sla import clock_from_row, segments_from
-from caseloom.adapters.db.tables import cases, sla_clocks, sla_timers
+from caseloom.adapters.db.tables import cases, notifications, sla_clocks, sla_timers
 from caseloom.domain.case import case_number
 from caseloom.domain.errors import NotFound
 from caseloom.domain.sla import (
@@ -23,6 +23,7 @@ from caseloom.views.models import (
     AtRisk,
     AtRiskPage,
     ClockDetail,
+    NotificationView,
     PauseView,
     ShareView,
     SlaView,
@@ -54,6 +55,11 @@ def case_sla(store: ReadStore, ref: str, now: datetime, calendars: Calendars) ->
         timers = conn.execute(
             select(sla_timers).where(sla_timers.c.case_id == number).order_by(sla_timers.c.due_at)
         ).all()
+        sent = conn.execute(
+            select(notifications)
+            .where(notifications.c.case_id == number)
+            .order_by(notifications.c.id)
+        ).all()
     segments = segments_from(row.segments)
     return SlaView(
         ref=row.ref,
@@ -70,6 +76,19 @@ def case_sla(store: ReadStore, ref: str, now: datetime, calendars: Calendars) ->
                 attempts=t.attempts,
             )
             for t in timers
+        ],
+        notifications=[
+            NotificationView(
+                channel=n.channel,
+                to=n.recipient,
+                subject=n.subject,
+                created_at=n.created_at,
+                attempts=n.attempts,
+                delivered_at=n.delivered_at,
+                next_attempt_at=n.next_attempt_at,
+                result=n.result,
+            )
+            for n in sent
         ],
     )
 

@@ -192,3 +192,16 @@ def test_an_unknown_holiday_region_is_refused_naming_the_regions(tmp_path: Path)
     assert problem.where == "calendars.office.holidays"
     assert "XXX" in problem.reason
     assert "ENG" in problem.reason
+
+
+def test_an_escalation_keeps_its_identity_when_it_moves_in_the_file(tmp_path: Path) -> None:
+    """Timers are known by an escalation's name, or by a digest of what it does, never by its
+    line: a rule added above it must not make it fire again on running cases."""
+    before = load(full(tmp_path)).policy.escalations
+    moved = ESCALATIONS.replace(
+        "escalations:\n", "escalations:\n  - {at: 10%, of: resolution, do: [notify: owner]}\n"
+    )
+    after = load(full(tmp_path, escalations=moved)).policy.escalations
+    assert [e.id for e in after[1:]] == [e.id for e in before]
+    assert after[2].id == "manager at 75%"
+    assert after[1].label != before[0].label  # the label names the new line

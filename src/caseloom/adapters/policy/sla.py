@@ -47,8 +47,13 @@ def check(doc: PolicyDoc, checks: Checks) -> None:
             checks.condition(("sla", index, "pause_when", number, "when"), pause.when)
         checks.condition(("sla", index, "stop_when"), sla.stop_when)
     measured = {metric for sla in doc.sla for metric in sla.targets}
+    names: set[str] = set()
     for index, escalation in enumerate(doc.escalations):
         path: Path_ = ("escalations", index)
+        if escalation.name is not None:
+            if escalation.name in names:
+                checks.fail((*path, "name"), f"another escalation is named {escalation.name}")
+            names.add(escalation.name)
         checks.condition((*path, "when"), escalation.when)
         if escalation.of is not None and escalation.of not in measured:
             checks.fail((*path, "of"), f"no SLA policy has a {escalation.of} target")
@@ -147,6 +152,7 @@ def _escalation(source: Source, path: Path_, doc: EscalationDoc) -> Escalation:
         threshold,
         condition(source, (*path, "when"), doc.when),
         tuple(_build_action(action) for action in doc.do),
+        doc.name,
     )
 
 

@@ -8,6 +8,7 @@ has fired is never planned again for the same clock cycle.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,10 +105,20 @@ class Threshold:
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    label: str  # its name, or its place: "escalations[2]"
+    label: str  # its name, or its place: "escalations[2]", with its file and line
     threshold: Threshold | None  # None: it fires when `when` starts to hold
     when: Condition | None
     actions: tuple[Action, ...]
+    name: str | None = None
+
+    @property
+    def id(self) -> str:
+        """What its timers are known by: its name, else a digest of what it does, so that
+        moving it in the file (or adding a rule above it) never makes it fire again."""
+        if self.name:
+            return self.name
+        what = repr((self.threshold, self.when.source if self.when else None, self.actions))
+        return "escalation-" + hashlib.sha256(what.encode()).hexdigest()[:12]
 
     @property
     def trigger(self) -> str:
@@ -122,7 +133,7 @@ class TimerSpec:
     key: str  # unique per case; the same key is never fired twice
     due_at: datetime
     metric: str
-    escalation: str  # the escalation's label, or BREACH
+    escalation: str  # the escalation's id, or BREACH
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +149,9 @@ class Timer:
     attempts: int  # claims so far, this one included
 
 
-def timer_key(label: str, clock: SlaClock) -> str:
-    """One key per escalation and clock cycle (a restarted clock is a new cycle)."""
-    return f"{label}|{clock.metric}|{clock.started_at.isoformat()}"
+def timer_key(escalation: str, clock: SlaClock) -> str:
+    """One key per escalation (its id, or BREACH) and clock cycle (a restart is a new cycle)."""
+    return f"{escalation}|{clock.metric}|{clock.started_at.isoformat()}"
 
 
 def plan(
@@ -161,8 +172,8 @@ def plan(
                 continue
             due = clock.instant_of(calendar, threshold.goal(clock.target))
             if due is not None:
-                key = timer_key(escalation.label, clock)
-                timers.append(TimerSpec(key, due, clock.metric, escalation.label))
+                key = timer_key(escalation.id, clock)
+                timers.append(TimerSpec(key, due, clock.metric, escalation.id))
         if clock.due_at is not None:
             timers.append(TimerSpec(timer_key(BREACH, clock), clock.due_at, clock.metric, BREACH))
     return timers

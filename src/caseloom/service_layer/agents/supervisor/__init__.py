@@ -15,8 +15,9 @@ from caseloom.domain.case import Attribution, Case
 from caseloom.domain.commands import DeliverNotifications, EscalateCase, FireTimers
 from caseloom.domain.conditions import Facts
 from caseloom.domain.errors import Conflict, DeliveryFailed
+from caseloom.domain.notification import Notification
 from caseloom.domain.policy import Policy, ReplyAction, ReplyChange, SlaPolicy
-from caseloom.domain.sla import TimerSpec, plan
+from caseloom.domain.sla import Timer, TimerSpec, plan
 from caseloom.service_layer.agents.supervisor import clocks
 from caseloom.service_layer.agents.supervisor.escalating import AGENT, Trigger, carry_out
 from caseloom.service_layer.agents.supervisor.firing import fire
@@ -130,9 +131,9 @@ def _on_conditions(
             continue
         if not conditions.matches(escalation.when, facts):
             continue
-        timer = TimerSpec(f"{escalation.label}|when", now, "", escalation.label)
+        timer = TimerSpec(f"{escalation.id}|when", now, "", escalation.id)
         if uow.timers.record(case.number, timer, now, "escalated"):
-            trigger = Trigger(escalation.label, escalation.trigger)
+            trigger = Trigger(escalation.label, escalation.trigger, escalation.id)
             carry_out(case, escalation.actions, trigger, uow, policy=policy, clock=clock)
 
 
@@ -160,20 +161,28 @@ def fire_timers(
     counts: Counter[str] = Counter(claimed=len(claimed))
     for chunk in (claimed[i : i + CHUNK] for i in range(0, len(claimed), CHUNK)):
         try:
-            with uow:
-                counts.update(fire(chunk, uow, policy=policy, conditions=conditions, clock=clock))
-                uow.commit()
+            counts.update(_fire_committed(chunk, uow, policy, conditions, clock))
         except Conflict:
             for timer in chunk:
                 try:
-                    with uow:
-                        counts.update(
-                            fire((timer,), uow, policy=policy, conditions=conditions, clock=clock)
-                        )
-                        uow.commit()
+                    counts.update(_fire_committed([timer], uow, policy, conditions, clock))
                 except Conflict:
                     counts["retried later"] += 1
     return dict(counts)
+
+
+def _fire_committed(
+    timers: list[Timer],
+    uow: UnitOfWork,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> Counter[str]:
+    """Fire `timers` in one transaction; what they did counts only once it is committed."""
+    with uow:
+        done = fire(timers, uow, policy=policy, conditions=conditions, clock=clock)
+        uow.commit()
+    return done
 
 
 def escalate_case(cmd: EscalateCase, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> int:
@@ -191,27 +200,33 @@ def escalate_case(cmd: EscalateCase, uow: UnitOfWork, *, policy: Policy, clock: 
 def deliver_notifications(
     cmd: DeliverNotifications, uow: UnitOfWork, *, notifier: Notifier, clock: Clock
 ) -> dict[str, int]:
-    """Send what is due; a failure is retried with back-off, a permanent one is given up."""
+    """Send what is due, then record every outcome in one transaction: a failure is retried
+    with back-off, a permanent one is given up. A crash before the record sends again (at least
+    once), never loses one."""
     with uow:
         claimed = uow.outbox.claim(clock.now(), cmd.limit, NOTIFICATION_LEASE)
         uow.commit()
+    outcomes = [(n, _send(notifier, n)) for n in claimed]
     counts: Counter[str] = Counter()
-    for notification in claimed:
-        assert notification.id is not None
-        try:
-            result = notifier.send(notification)
-        except DeliveryFailed as error:
-            retry_at = None if error.permanent else notification.retry_at(clock.now())
-            with uow:
-                uow.outbox.failed(notification.id, str(error), retry_at)
-                uow.commit()
+    with uow:
+        for notification, (result, failure) in outcomes:
+            assert notification.id is not None
+            if failure is None:
+                uow.outbox.delivered(notification.id, clock.now(), result)
+                counts["delivered"] += 1
+                continue
+            retry_at = None if failure.permanent else notification.retry_at(clock.now())
+            uow.outbox.failed(notification.id, str(failure), retry_at)
             counts["given up" if retry_at is None else "to retry"] += 1
-            continue
-        with uow:
-            uow.outbox.delivered(notification.id, clock.now(), result)
-            uow.commit()
-        counts["delivered"] += 1
+        uow.commit()
     return dict(counts)
+
+
+def _send(notifier: Notifier, notification: Notification) -> tuple[str, DeliveryFailed | None]:
+    try:
+        return notifier.send(notification), None
+    except DeliveryFailed as failure:
+        return "", failure
 
 
 def _facts(case: Case, uow: UnitOfWork, policy: Policy) -> Facts:

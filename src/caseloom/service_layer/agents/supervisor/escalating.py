@@ -33,9 +33,14 @@ class Trigger:
 
     escalation: str  # its label, or "manual"
     description: str  # e.g. "75% of resolution", or a person's reason
+    escalation_id: str = "manual"  # what its timers are known by
 
     def journey(self) -> dict[str, object]:
-        return {"escalation": self.escalation, "trigger": self.description}
+        return {
+            "escalation": self.escalation,
+            "escalation_id": self.escalation_id,
+            "trigger": self.description,
+        }
 
 
 def carry_out(
@@ -161,6 +166,7 @@ def _message(
     payload = {
         "case": case.ref,
         "escalation": trigger.escalation,
+        "escalation_id": trigger.escalation_id,
         "trigger": trigger.description,
         "recipient": who,
         "team": case.team,

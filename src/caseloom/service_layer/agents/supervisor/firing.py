@@ -99,7 +99,7 @@ def _escalate(
         facts = case.facts(uow.customers.find(case.customer_id), policy.triage.min_confidence)
         if not conditions.matches(escalation.when, facts):
             return 0
-    trigger = Trigger(escalation.label, escalation.trigger)
+    trigger = Trigger(escalation.label, escalation.trigger, escalation.id)
     return carry_out(case, escalation.actions, trigger, uow, policy=policy, clock=clock)
 
 
