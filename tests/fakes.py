@@ -309,6 +309,14 @@ class FakeCaseRepository:
             lambda c: (c.updated_at, c.number),
         )[:limit]
 
+    def timed_by_older_policy(self, version: int, after: int, limit: int) -> list[Case]:
+        def older(case: Case) -> bool:
+            return case.number > after and any(
+                c.running and c.policy_version < version for c in case.clocks.values()
+            )
+
+        return self._where(older, lambda c: c.number)[:limit]
+
     def offers_expired(self, now: datetime, limit: int) -> list[Case]:
         return self._where(
             lambda c: (

@@ -258,6 +258,7 @@ def handlers(
         commands.SweepRouting: bind(routing.sweep, assigner=assigner, **decided),
         commands.FireTimers: bind(supervisor.fire_timers, **decided),
         commands.EscalateCase: bind(supervisor.escalate_case, **timed),
+        commands.ReevaluateSla: bind(supervisor.reevaluate, **decided),
         commands.DeliverNotifications: bind(
             supervisor.deliver_notifications, notifier=notifier, clock=clock
         ),

@@ -205,3 +205,11 @@ class EscalateCase(Command):
     actor: str
     actions: tuple[Action, ...]
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReevaluateSla(Command):
+    """Apply the running policy version's SLA policies to open cases whose clocks an older
+    version set: targets and calendars change, started times and paused time are kept."""
+
+    actor: str = "api"

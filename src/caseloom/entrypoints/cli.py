@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 import uvicorn
@@ -17,7 +17,7 @@ from rich.table import Table
 
 from caseloom import bootstrap
 from caseloom.bootstrap import Caseloom, Clock
-from caseloom.domain.commands import RegisterCustomer
+from caseloom.domain.commands import ReevaluateSla, RegisterCustomer
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
 from caseloom.entrypoints import worker as worker_loop
@@ -34,9 +34,11 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(help="Check policies.", no_args_is_help=True)
 audit_app = typer.Typer(help="Verify the journey audit trail.", no_args_is_help=True)
+sla_app = typer.Typer(help="SLA clocks across cases.", no_args_is_help=True)
 org_app = typer.Typer(help="Load customers, reps and technicians.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
+app.add_typer(sla_app, name="sla")
 app.add_typer(org_app, name="org")
 app.add_typer(triage_app, name="triage")
 console = Console()
@@ -167,6 +169,16 @@ def policy_check(file: Annotated[Path, typer.Argument(help="The policy YAML file
         f"{len(policy.triage.stamps)} stamps, {len(policy.sla)} SLA policies, "
         f"{len(policy.routing.rules)} routing rules, {len(policy.handoffs)} handoffs"
     )
+
+
+@sla_app.command("reevaluate")
+def sla_reevaluate(database_url: DatabaseUrl = None, policy: PolicyFile = None) -> None:
+    """Apply the running policy version's SLA policies to open cases an older version timed:
+    new targets and calendars over the same start, keeping every paused minute."""
+    with _running(bootstrap.settings(database_url=database_url, policy=policy)) as caseloom:
+        counts = cast("Mapping[str, int]", caseloom.bus.handle(ReevaluateSla("cli")))
+        done = _moved(counts) or "no open case was timed by an older version"
+        console.print(f"policy {caseloom.policy.ref}: {done}", highlight=False)
 
 
 @audit_app.command("verify")

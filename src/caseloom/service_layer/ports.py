@@ -122,6 +122,11 @@ class CaseRepository(Protocol):
         `triaged_before`): a worker routes them if their own event was lost."""
         ...
 
+    def timed_by_older_policy(self, version: int, after: int, limit: int) -> list[Case]:
+        """Open cases numbered above `after` with a running clock set by a policy version
+        before `version`, in number order."""
+        ...
+
     def offers_expired(self, now: datetime, limit: int) -> list[Case]:
         """Offered cases whose offer expired by `now`."""
         ...

@@ -195,6 +195,17 @@ class SqlCaseRepository:
         )
         return self._load(condition, order=(cases.c.updated_at, cases.c.id), limit=limit)
 
+    def timed_by_older_policy(self, version: int, after: int, limit: int) -> list[Case]:
+        """Open cases numbered above `after` with a running clock set by a policy version
+        before `version`, in number order."""
+        older = select(sla_clocks.c.case_id).where(
+            sla_clocks.c.policy_version < version,
+            sla_clocks.c.met_at.is_(None),
+            sla_clocks.c.stopped_at.is_(None),
+        )
+        condition = cases.c.id.in_(older) & (cases.c.id > after)
+        return self._load(condition, order=(cases.c.id,), limit=limit)
+
     def offers_expired(self, now: datetime, limit: int) -> list[Case]:
         condition = (cases.c.status == CaseStatus.OFFERED.value) & (cases.c.offer_expires_at <= now)
         return self._load(condition, order=(cases.c.offer_expires_at, cases.c.id), limit=limit)

@@ -4,7 +4,7 @@ by hand."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Query
 
@@ -44,6 +44,13 @@ def at_risk(
         team=team,
         limit=limit,
     )
+
+
+@router.post("/sla/reevaluate", response_model=dict[str, int])
+def reevaluate(caseloom: App) -> dict[str, int]:
+    """After a new policy version: open cases timed by an older version follow the SLA policy
+    that matches them now, over the same start and keeping all paused time. Counts by outcome."""
+    return cast("dict[str, int]", caseloom.bus.handle(commands.ReevaluateSla("api")))
 
 
 @router.post("/cases/{ref}/escalate", response_model=SlaView)

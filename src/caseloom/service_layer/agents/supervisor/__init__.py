@@ -12,7 +12,12 @@ from datetime import timedelta
 
 from caseloom.domain import events
 from caseloom.domain.case import Attribution, Case
-from caseloom.domain.commands import DeliverNotifications, EscalateCase, FireTimers
+from caseloom.domain.commands import (
+    DeliverNotifications,
+    EscalateCase,
+    FireTimers,
+    ReevaluateSla,
+)
 from caseloom.domain.conditions import Facts
 from caseloom.domain.errors import Conflict, DeliveryFailed
 from caseloom.domain.notification import Notification
@@ -25,6 +30,7 @@ from caseloom.service_layer.agents.triage import stamps_for
 from caseloom.service_layer.ports import Clock, ConditionEngine, Notifier, UnitOfWork
 
 CHUNK = 50  # timers fired per transaction
+REEVALUATE_BATCH = 200  # cases read at a time when re-evaluating after a policy change
 NOTIFICATION_LEASE = timedelta(minutes=2)
 Reconsidered = (
     events.CaseMoved | events.CaseFactsChanged | events.CaseReopened | events.CustomerReplied
@@ -135,6 +141,71 @@ def _on_conditions(
         if uow.timers.record(case.number, timer, now, "escalated"):
             trigger = Trigger(escalation.label, escalation.trigger, escalation.id)
             carry_out(case, escalation.actions, trigger, uow, policy=policy, clock=clock)
+
+
+def reevaluate(
+    cmd: ReevaluateSla,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+) -> dict[str, int]:
+    """Every open case timed by an older policy version, one transaction each: its clocks follow
+    the SLA policy that matches it now, over the same start and pauses."""
+    counts: Counter[str] = Counter()
+    after = 0
+    while True:
+        with uow:
+            batch = uow.cases.timed_by_older_policy(policy.version, after, REEVALUATE_BATCH)
+        if not batch:
+            return dict(counts)
+        for number in (case.number for case in batch):
+            after = number
+            try:
+                outcome = _reevaluate_one(
+                    number, uow, policy=policy, conditions=conditions, clock=clock, actor=cmd.actor
+                )
+                counts[outcome] += 1
+            except Conflict:
+                counts["changed meanwhile (left for the next run)"] += 1
+
+
+def _reevaluate_one(
+    number: int,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    conditions: ConditionEngine,
+    clock: Clock,
+    actor: str,
+) -> str:
+    with uow:
+        [case] = uow.cases.by_numbers([number])
+        before = {m: (c.policy, c.policy_version, c.target) for m, c in case.clocks.items()}
+        facts = _facts(case, uow, policy)
+        sla = policy.sla_for(facts, conditions.matches)
+        revision = clocks.revise(
+            case.clocks,
+            policy=policy,
+            sla=sla,
+            pause=sla.pause_reason(facts, conditions.matches),
+            stop=sla.stop_when is not None and conditions.matches(sla.stop_when, facts),
+            retarget=True,
+            replied=False,
+            at=clock.now(),
+            version_changed=True,
+        )
+        if not revision:
+            return "kept"  # none of its clocks is measured by the running policy's SLA
+        reason = f"re-evaluated under policy {policy.ref}: " + "; ".join(revision.reasons)
+        case.retime(revision.clocks, reason, Attribution(actor, clock.now(), policy.version))
+        uow.timers.replace(
+            case.number, plan(list(case.clocks.values()), policy.escalations, policy.calendars)
+        )
+        uow.commit()
+    moved = any(before[m][2] != c.target for m, c in case.clocks.items() if m in before)
+    return "retargeted" if moved else "same targets, running version"
 
 
 def _running_sla(case: Case, policy: Policy) -> SlaPolicy | None:

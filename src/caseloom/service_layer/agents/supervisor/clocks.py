@@ -48,13 +48,15 @@ def revise(
     retarget: bool,
     replied: bool,
     at: datetime,
+    version_changed: bool = False,
 ) -> Revision:
     """The clocks that must change now, and why.
 
     `sla` is the SLA policy that matches the case now; `pause` the reason of the first pause
     condition that holds (None: none does); `stop` whether its stop condition holds; `retarget`
     whether the case's facts changed (so `sla` replaces the clocks' targets); `replied` whether
-    a customer just replied (the next-response clock starts again)."""
+    a customer just replied (the next-response clock starts again); `version_changed` whether
+    the clocks move to the running policy version even where the targets stay the same."""
     changed: dict[str, SlaClock] = {}
     reasons: list[str] = []
     calendar = policy.calendar(sla.calendar)
@@ -63,7 +65,8 @@ def revise(
             continue
         new = clock
         target = sla.targets.get(metric)
-        if retarget and target is not None and _differs(clock, sla, target):
+        stale = version_changed and clock.policy_version != policy.version
+        if retarget and target is not None and (stale or _differs(clock, sla, target)):
             new = new.retarget(
                 policy=sla.name, version=policy.version, calendar=calendar, target=target
             )
