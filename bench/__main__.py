@@ -10,6 +10,7 @@ from bench import (
     core_throughput,
     routing_simulation,
     routing_speed,
+    sla_timers,
     triage_quality,
     triage_speed,
 )
@@ -25,6 +26,7 @@ BENCHMARKS: tuple[Callable[[int], Outcome], ...] = (
     triage_quality.run,
     routing_speed.run,
     routing_simulation.run,
+    sla_timers.run,
 )
 
 
@@ -45,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         "--cases", type=_positive, default=DEFAULT_CASES, help="cases per database (1000)"
     )
     size.add_argument(
-        "--quick", action="store_true", help=f"{QUICK_CASES} cases: about a minute in all"
+        "--quick", action="store_true", help=f"{QUICK_CASES} cases: a few minutes in all"
     )
     return parser
 

@@ -17,7 +17,7 @@ from caseloom.domain.customer import Customer
 from caseloom.domain.errors import ConcurrencyConflict, Conflict, DeliveryFailed, NotFound
 from caseloom.domain.events import Event
 from caseloom.domain.journey import JourneyEntry
-from caseloom.domain.notification import Notification
+from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting, one_by_one
 from caseloom.domain.sla import BusinessCalendar, Timer, TimerSpec
@@ -178,16 +178,24 @@ class FakeTimerRepository:
             for r in due
         ]
 
-    def fire(self, timer_id: int, at: datetime, outcome: str) -> bool:
-        row = next(r for r in self.rows.values() if r.id == timer_id)
-        if row.fired_at is not None:
-            return False
-        row.fired_at, row.outcome, row.lease_until = at, outcome, None
-        return True
+    def fire_many(self, timer_ids: Sequence[int], at: datetime) -> set[int]:
+        marked = set()
+        for row in self.rows.values():
+            if row.id in timer_ids and row.fired_at is None:
+                row.fired_at, row.outcome, row.lease_until = at, "fired", None
+                marked.add(row.id)
+        return marked
+
+    def settle(self, timer_id: int, outcome: str) -> None:
+        self._row(timer_id).outcome = outcome
 
     def postpone(self, timer_id: int, due_at: datetime) -> None:
-        row = next(r for r in self.rows.values() if r.id == timer_id)
+        row = self._row(timer_id)
         row.spec, row.lease_until = replace(row.spec, due_at=due_at), None
+        row.fired_at, row.outcome = None, None
+
+    def _row(self, timer_id: int) -> StoredTimer:
+        return next(r for r in self.rows.values() if r.id == timer_id)
 
     def record(self, case_number: int, timer: TimerSpec, at: datetime, outcome: str) -> bool:
         if (case_number, timer.key) in self.rows:
@@ -225,15 +233,12 @@ class FakeOutbox:
             row.lease_until = now + lease
         return [r.notification for r in due]
 
-    def delivered(self, notification_id: int, at: datetime, result: str) -> None:
-        row = self._row(notification_id)
-        row.delivered_at, row.next_attempt_at, row.result, row.lease_until = at, None, result, None
-        row.notification = replace(row.notification, attempts=row.notification.attempts + 1)
-
-    def failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
-        row = self._row(notification_id)
-        row.next_attempt_at, row.result, row.lease_until = retry_at, error, None
-        row.notification = replace(row.notification, attempts=row.notification.attempts + 1)
+    def settle(self, outcomes: Sequence[Delivery]) -> None:
+        for outcome in outcomes:
+            row = self._row(outcome.notification_id)
+            row.delivered_at, row.next_attempt_at = outcome.delivered_at, outcome.retry_at
+            row.result, row.lease_until = outcome.result, None
+            row.notification = replace(row.notification, attempts=row.notification.attempts + 1)
 
     def flush(self) -> None:
         self.store.outbox = self.rows
@@ -402,6 +407,9 @@ class _Keyed(Generic[T]):
 
 
 class FakeRepRepository(_Keyed[Rep]):
+    def by_ids(self, rep_ids: Sequence[str]) -> list[Rep]:
+        return [rep for rep in map(self.find, rep_ids) if rep is not None]
+
     def in_team(self, team: str) -> list[Rep]:
         return [self.get(r.id) for r in self.stored.values() if team in r.teams]
 

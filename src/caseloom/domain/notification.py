@@ -43,3 +43,13 @@ class Notification:
         if self.attempts + 1 >= MAX_ATTEMPTS:
             return None
         return now + RETRY_AFTER[min(self.attempts, len(RETRY_AFTER) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The outcome of one attempt: delivered at, or to retry at, or given up (neither)."""
+
+    notification_id: int
+    result: str  # what the far end said, or the error
+    delivered_at: datetime | None = None
+    retry_at: datetime | None = None

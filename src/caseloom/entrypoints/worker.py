@@ -37,7 +37,7 @@ def run_once(caseloom: Caseloom, rhythm: Rhythm, *, sweep: bool = True) -> dict[
     counts: dict[str, int] = {}
     work: list[tuple[str, Command]] = [
         ("timers", FireTimers(rhythm.name, rhythm.batch, rhythm.lease)),
-        ("notifications", DeliverNotifications()),
+        ("notifications", DeliverNotifications(limit=2 * rhythm.batch)),
     ]
     if sweep:
         work.append(("routing", SweepRouting()))
@@ -62,5 +62,10 @@ def run(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:
         counts = run_once(caseloom, rhythm, sweep=sweep)
         if any(counts.values()):
             log.info(" ".join(f"{name}={count}" for name, count in counts.items() if count))
-        if counts.get("timers claimed", 0) < rhythm.batch:
+        behind = (
+            counts.get("timers claimed", 0) >= rhythm.batch
+            or sum(n for name, n in counts.items() if name.startswith("notifications"))
+            >= 2 * rhythm.batch
+        )
+        if not behind:  # nothing more is due: look again after a pause
             stop.wait(rhythm.poll)

@@ -14,7 +14,7 @@ from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.conditions import Condition, Facts
 from caseloom.domain.customer import Customer
 from caseloom.domain.events import Event
-from caseloom.domain.notification import Notification
+from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting
 from caseloom.domain.sla import BusinessCalendar, Timer, TimerSpec
@@ -151,6 +151,10 @@ class RepRepository(Protocol):
 
     def find(self, rep_id: str) -> Rep | None: ...
 
+    def by_ids(self, rep_ids: Sequence[str]) -> list[Rep]:
+        """Those of these reps who exist, loaded together."""
+        ...
+
     def in_team(self, team: str) -> list[Rep]: ...
 
     def roster(self, team: str, units: int) -> tuple[list[Rep], list[Rep]]:
@@ -188,12 +192,17 @@ class TimerRepository(Protocol):
         """Lease up to `limit` due timers nobody holds (or whose lease ran out), earliest first."""
         ...
 
-    def fire(self, timer_id: int, at: datetime, outcome: str) -> bool:
-        """Mark it fired; False if it already was (another worker took it after the lease)."""
+    def fire_many(self, timer_ids: Sequence[int], at: datetime) -> set[int]:
+        """Mark these fired where still pending; the ids this call marked (the others were
+        fired already, by a worker that took them after a lease ran out)."""
+        ...
+
+    def settle(self, timer_id: int, outcome: str) -> None:
+        """A timer marked fired that did nothing: record why (its clock was met...)."""
         ...
 
     def postpone(self, timer_id: int, due_at: datetime) -> None:
-        """Its deadline moved later: due again at `due_at`, lease released."""
+        """Its deadline moved later: pending again, due at `due_at`, lease released."""
         ...
 
     def record(self, case_number: int, timer: TimerSpec, at: datetime, outcome: str) -> bool:
@@ -210,10 +219,8 @@ class NotificationOutbox(Protocol):
         """Lease up to `limit` notifications due for an attempt."""
         ...
 
-    def delivered(self, notification_id: int, at: datetime, result: str) -> None: ...
-
-    def failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: try again at `retry_at`; None gives it up."""
+    def settle(self, outcomes: Sequence[Delivery]) -> None:
+        """Record attempts: delivered, to retry at a time, or given up (kept with the error)."""
         ...
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from caseloom.adapters.db.counters import next_value
 from caseloom.adapters.db.sla import clock_from_row, clock_row, segments_from, segments_row
 from caseloom.adapters.db.tables import cases, idempotency_keys, journey, messages, sla_clocks
-from caseloom.adapters.db.versioned import store_versioned
+from caseloom.adapters.db.versioned import store_versioned, update_versioned
 from caseloom.domain.case import Case, CaseStatus, Channel, Severity, case_number, case_ref
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import ConcurrencyConflict, NotFound
@@ -127,12 +127,17 @@ def _need(skills: Mapping[str, int], data: Mapping[str, Any]) -> Need:
 class _Tracked:
     """A case as loaded (or added): what is stored of it, to write only what changed."""
 
-    __slots__ = ("case", "clocks", "head", "idempotency")
+    __slots__ = ("case", "clocks", "head", "idempotency", "row")
 
-    def __init__(self, case: Case, stored: bool, idempotency: tuple[str, str] | None = None):
-        self.case, self.idempotency = case, idempotency
-        self.head = case.head if stored else None  # None: not stored yet
-        self.clocks = dict(case.clocks) if stored else {}
+    def __init__(
+        self,
+        case: Case,
+        row: dict[str, Any] | None = None,  # its stored columns; None: not stored yet
+        idempotency: tuple[str, str] | None = None,
+    ):
+        self.case, self.idempotency, self.row = case, idempotency, row
+        self.head = case.head if row is not None else None  # None: not stored yet
+        self.clocks = dict(case.clocks) if row is not None else {}
 
 
 class SqlCaseRepository:
@@ -148,7 +153,7 @@ class SqlCaseRepository:
         return next_value(self._conn, "case")
 
     def add(self, case: Case, idempotency: tuple[str, str] | None = None) -> None:
-        self._tracked[case.number] = _Tracked(case, stored=False, idempotency=idempotency)
+        self._tracked[case.number] = _Tracked(case, idempotency=idempotency)
 
     def get(self, ref: str) -> Case:
         number = case_number(ref)
@@ -264,31 +269,48 @@ class SqlCaseRepository:
         loaded = []
         for row in rows:
             if row.id not in self._tracked:
-                self._tracked[row.id] = _Tracked(_case(row, by_case[row.id]), stored=True)
+                self._tracked[row.id] = _Tracked(_case(row, by_case[row.id]), dict(row._mapping))
             loaded.append(self._tracked[row.id].case)
         return loaded
 
     def flush(self) -> None:
+        """Write every case whose journey moved (every change to a case is on its journey, as
+        the aggregate's methods guarantee, so an unmoved head means nothing to write): new ones
+        one by one, changed ones in one version-checked statement; then what hangs off them."""
+        moved = [t for t in self._tracked.values() if t.case.head != t.head]
+        changes: dict[frozenset[str], list[tuple[_Tracked, dict[str, Any]]]] = {}
+        for tracked in moved:
+            case, values = tracked.case, _row(tracked.case)
+            if tracked.row is None:
+                case.version = store_versioned(
+                    self._conn, cases, case.number, 0, values=values, what=case.ref
+                )
+            else:
+                changed = {k: v for k, v in values.items() if tracked.row.get(k) != v}
+                changes.setdefault(frozenset(changed), []).append((tracked, changed))
+            tracked.row = values
+        for group in changes.values():  # the same columns changed: one statement
+            what = group[0][0].case.ref if len(group) == 1 else f"one of {len(group)} cases"
+            rows = [(t.case.number, t.case.version, changed) for t, changed in group]
+            update_versioned(self._conn, cases, rows, what=what)
+            for tracked, _ in group:
+                tracked.case.version += 1
+        entries: list[dict[str, Any]] = []
         for tracked in self._tracked.values():
-            self._flush(tracked)
+            self._flush_parts(tracked)
+            entries.extend(_journey_row(tracked.case.number, e) for e in tracked.case.new_journey)
+            tracked.case.new_journey.clear()
+        if entries:
+            self._conn.execute(insert(journey), entries)
 
-    def _flush(self, tracked: _Tracked) -> None:
-        """Write a case whose journey moved. Every change to a case is recorded on its journey
-        (the aggregate's methods guarantee it), so an unmoved head means nothing to write."""
+    def _flush_parts(self, tracked: _Tracked) -> None:
+        """What hangs off a written case: its idempotency key, clocks and new messages."""
         case = tracked.case
-        if case.head != tracked.head:
-            case.version = store_versioned(
-                self._conn, cases, case.number, case.version, values=_row(case), what=case.ref
-            )
         if tracked.idempotency:
             self._claim_key(case, *tracked.idempotency)
             tracked.idempotency = None
         if case.clocks != tracked.clocks:
             self._write_clocks(case)
-        if case.new_journey:
-            self._conn.execute(
-                insert(journey), [_journey_row(case.number, e) for e in case.new_journey]
-            )
         if case.new_messages:
             self._conn.execute(
                 insert(messages),
@@ -303,7 +325,6 @@ class SqlCaseRepository:
                     for m in case.new_messages
                 ],
             )
-        case.new_journey.clear()
         case.new_messages.clear()
         tracked.head, tracked.clocks = case.head, dict(case.clocks)
 

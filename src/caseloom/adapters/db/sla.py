@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from caseloom.adapters.db.tables import notifications, sla_timers
-from caseloom.domain.notification import Notification, NotifyChannel
+from caseloom.domain.notification import Delivery, Notification, NotifyChannel
 from caseloom.domain.sla import Pause, Segment, SegmentKind, SlaClock, Timer, TimerSpec
 
 
@@ -123,20 +123,30 @@ class SqlTimerRepository:
         ).all()
         return sorted((Timer(*row) for row in claimed), key=lambda t: (t.due_at, t.id))
 
-    def fire(self, timer_id: int, at: datetime, outcome: str) -> bool:
-        """Mark it fired; False if another worker already had (its lease had run out)."""
-        done = self._conn.execute(
+    def fire_many(self, timer_ids: Sequence[int], at: datetime) -> set[int]:
+        """Mark these fired ("fired") where still pending; the ids this call marked."""
+        if not timer_ids:
+            return set()
+        marked = self._conn.execute(
             update(sla_timers)
-            .where(sla_timers.c.id == timer_id, sla_timers.c.fired_at.is_(None))
-            .values(fired_at=at, outcome=outcome, lease_until=None)
+            .where(sla_timers.c.id.in_(timer_ids), sla_timers.c.fired_at.is_(None))
+            .values(fired_at=at, outcome="fired", lease_until=None)
+            .returning(sla_timers.c.id)
         )
-        return done.rowcount == 1
+        return set(marked.scalars())
+
+    def settle(self, timer_id: int, outcome: str) -> None:
+        """A fired timer that did nothing: say why."""
+        self._conn.execute(
+            update(sla_timers).where(sla_timers.c.id == timer_id).values(outcome=outcome[:40])
+        )
 
     def postpone(self, timer_id: int, due_at: datetime) -> None:
+        """Pending again, due at `due_at` (also undoing `fire_many` in this transaction)."""
         self._conn.execute(
             update(sla_timers)
-            .where(sla_timers.c.id == timer_id, sla_timers.c.fired_at.is_(None))
-            .values(due_at=due_at, lease_until=None)
+            .where(sla_timers.c.id == timer_id)
+            .values(due_at=due_at, lease_until=None, fired_at=None, outcome=None)
         )
 
     def record(self, case_number: int, timer: TimerSpec, at: datetime, outcome: str) -> bool:
@@ -154,22 +164,30 @@ class SqlTimerRepository:
 
 
 class SqlNotificationOutbox:
+    """New notifications are written together when the unit of work commits (`flush`)."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._new: list[dict[str, Any]] = []
 
     def add(self, notification: Notification, case_number: int | None) -> None:
-        self._conn.execute(
-            insert(notifications).values(
-                case_id=case_number,
-                channel=notification.channel.value,
-                recipient=notification.to,
-                subject=notification.subject[:300],
-                body=notification.body,
-                payload=dict(notification.payload),
-                created_at=notification.created_at,
-                next_attempt_at=notification.created_at,
-            )
+        self._new.append(
+            {
+                "case_id": case_number,
+                "channel": notification.channel.value,
+                "recipient": notification.to,
+                "subject": notification.subject[:300],
+                "body": notification.body,
+                "payload": dict(notification.payload),
+                "created_at": notification.created_at,
+                "next_attempt_at": notification.created_at,
+            }
         )
+
+    def flush(self) -> None:
+        if self._new:
+            self._conn.execute(insert(notifications), self._new)
+            self._new = []
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
         due = (
@@ -190,19 +208,32 @@ class SqlNotificationOutbox:
         ).all()
         return [_notification(row) for row in sorted(rows, key=lambda r: r.id)]
 
-    def delivered(self, notification_id: int, at: datetime, result: str) -> None:
-        self._settle(notification_id, delivered_at=at, next_attempt_at=None, result=result)
+    def settle(self, outcomes: Sequence[Delivery]) -> None:
+        """Record the attempts in one statement: delivered, to retry, or given up."""
+        if outcomes:
+            self._conn.execute(_SETTLE, [_settled(o) for o in outcomes])
 
-    def failed(self, notification_id: int, error: str, retry_at: datetime | None) -> None:
-        """Try again at `retry_at`; None gives it up (it stays, with the error, to be seen)."""
-        self._settle(notification_id, next_attempt_at=retry_at, result=error[:2000])
 
-    def _settle(self, notification_id: int, **values: Any) -> None:
-        self._conn.execute(
-            update(notifications)
-            .where(notifications.c.id == notification_id)
-            .values(lease_until=None, attempts=notifications.c.attempts + 1, **values)
-        )
+_SETTLE = (
+    update(notifications)
+    .where(notifications.c.id == bindparam("notification_id"))
+    .values(
+        lease_until=None,
+        attempts=notifications.c.attempts + 1,
+        delivered_at=bindparam("delivered"),
+        next_attempt_at=bindparam("retry_at"),
+        result=bindparam("outcome"),
+    )
+)
+
+
+def _settled(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "notification_id": delivery.notification_id,
+        "delivered": delivery.delivered_at,
+        "retry_at": delivery.retry_at,
+        "outcome": delivery.result[:2000],
+    }
 
 
 _TIMER_COLUMNS = (

@@ -98,6 +98,7 @@ class SqlUnitOfWork:
         self.cases.flush()
         self.reps.flush()
         self.technicians.flush()
+        self.outbox.flush()
         self._tx.commit()
         aggregates: list[Case | Rep] = [*self.cases.seen, *self.reps.seen]
         for aggregate in aggregates:

@@ -6,6 +6,7 @@ compiles the statement once and reuses it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -36,3 +37,23 @@ def store_versioned(
     if conn.execute(_statement(table), parameters).rowcount != 1:
         raise ConcurrencyConflict(f"{what} was changed by someone else meanwhile; try again")
     return version + 1
+
+
+def update_versioned(
+    conn: Connection, table: Table, rows: Sequence[tuple[object, int, dict[str, Any]]], what: str
+) -> None:
+    """Update many stored rows, (key, version read, values) each, in one statement; refused
+    whole if any of them is no longer at the version read (`what` names them in the error)."""
+    if not rows:
+        return
+    parameters = [
+        {
+            **{n: v for n, v in values.items() if n != "id"},
+            "_key": key,
+            "_expected": version,
+            "_next": version + 1,
+        }
+        for key, version, values in rows
+    ]
+    if conn.execute(_statement(table), parameters).rowcount != len(rows):
+        raise ConcurrencyConflict(f"{what} was changed by someone else meanwhile; try again")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -65,6 +65,9 @@ class SqlRepRepository:
     def find(self, rep_id: str) -> Rep | None:
         found = self._load([rep_id])
         return found[0] if found else None
+
+    def by_ids(self, rep_ids: Sequence[str]) -> list[Rep]:
+        return self._load(list(dict.fromkeys(rep_ids)))
 
     def get(self, rep_id: str) -> Rep:
         rep = self.find(rep_id)

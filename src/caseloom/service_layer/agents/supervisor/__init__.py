@@ -20,7 +20,7 @@ from caseloom.domain.commands import (
 )
 from caseloom.domain.conditions import Facts
 from caseloom.domain.errors import Conflict, DeliveryFailed
-from caseloom.domain.notification import Notification
+from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, ReplyAction, ReplyChange, SlaPolicy
 from caseloom.domain.sla import Timer, TimerSpec, plan
 from caseloom.service_layer.agents.supervisor import clocks
@@ -277,27 +277,26 @@ def deliver_notifications(
     with uow:
         claimed = uow.outbox.claim(clock.now(), cmd.limit, NOTIFICATION_LEASE)
         uow.commit()
-    outcomes = [(n, _send(notifier, n)) for n in claimed]
-    counts: Counter[str] = Counter()
+    outcomes = [_attempt(notifier, n, clock) for n in claimed]
     with uow:
-        for notification, (result, failure) in outcomes:
-            assert notification.id is not None
-            if failure is None:
-                uow.outbox.delivered(notification.id, clock.now(), result)
-                counts["delivered"] += 1
-                continue
-            retry_at = None if failure.permanent else notification.retry_at(clock.now())
-            uow.outbox.failed(notification.id, str(failure), retry_at)
-            counts["given up" if retry_at is None else "to retry"] += 1
+        uow.outbox.settle(outcomes)
         uow.commit()
+    counts = Counter(
+        "delivered" if o.delivered_at else "to retry" if o.retry_at else "given up"
+        for o in outcomes
+    )
     return dict(counts)
 
 
-def _send(notifier: Notifier, notification: Notification) -> tuple[str, DeliveryFailed | None]:
+def _attempt(notifier: Notifier, notification: Notification, clock: Clock) -> Delivery:
+    """Send it; a transient failure is tried again later, a permanent one is given up."""
+    assert notification.id is not None
     try:
-        return notifier.send(notification), None
+        result = notifier.send(notification)
     except DeliveryFailed as failure:
-        return "", failure
+        retry_at = None if failure.permanent else notification.retry_at(clock.now())
+        return Delivery(notification.id, str(failure), retry_at=retry_at)
+    return Delivery(notification.id, result, delivered_at=clock.now())
 
 
 def _facts(case: Case, uow: UnitOfWork, policy: Policy) -> Facts:

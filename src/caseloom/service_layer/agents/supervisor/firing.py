@@ -31,28 +31,34 @@ def fire(
     conditions: ConditionEngine,
     clock: Clock,
 ) -> Counter[str]:
-    """Fire `timers` in the caller's transaction; counts by outcome, and actions taken."""
+    """Fire `timers` in the caller's transaction; counts by outcome, and actions taken.
+
+    All are marked fired first, in one statement that only marks those still pending, so this
+    transaction acts only on timers it owns; one that turns out early is pending again."""
     now = clock.now()
+    owned = uow.timers.fire_many([t.id for t in timers], now)
     cases = {c.number: c for c in uow.cases.by_numbers(sorted({t.case_number for t in timers}))}
+    uow.reps.by_ids([c.owner for c in cases.values() if c.owner])  # who may be notified, at once
     counts: Counter[str] = Counter()
     for timer in timers:
+        if timer.id not in owned:
+            counts["already fired"] += 1
+            continue
         case = cases.get(timer.case_number)
         clock_ = case.clocks.get(timer.metric) if case else None
         if case is None or clock_ is None or timer_key(timer.escalation, clock_) != timer.key:
-            counts[_settle(uow, timer, now, "obsolete")] += 1
+            uow.timers.settle(timer.id, "obsolete")
+            counts["settled"] += 1
             continue
         if not clock_.running:
-            counts[_settle(uow, timer, now, f"{clock_.metric} already {_ended(clock_)}")] += 1
+            uow.timers.settle(timer.id, f"{clock_.metric} already {_ended(clock_)}")
+            counts["settled"] += 1
             continue
         due = _due(timer, clock_, policy)
         if due is None or due > now + EARLY:
             uow.timers.postpone(timer.id, due or now + PAUSED_RETRY)
             counts["moved"] += 1
-            continue
-        if not uow.timers.fire(timer.id, now, "fired"):
-            counts["already fired"] += 1
-            continue
-        if timer.escalation == BREACH:
+        elif timer.escalation == BREACH:
             _breach(case, clock_, policy=policy, now=now)
             counts["breaches"] += 1
         else:
@@ -61,11 +67,6 @@ def fire(
             )
             counts["escalations"] += 1
     return counts
-
-
-def _settle(uow: UnitOfWork, timer: Timer, now: datetime, outcome: str) -> str:
-    uow.timers.fire(timer.id, now, outcome[:40])
-    return "settled"
 
 
 def _ended(clock: SlaClock) -> str:
