@@ -13,25 +13,23 @@ from datetime import timedelta
 from caseloom.domain import events
 from caseloom.domain.case import Attribution, Case
 from caseloom.domain.commands import (
-    DeliverNotifications,
     EscalateCase,
     FireTimers,
     ReevaluateSla,
 )
 from caseloom.domain.conditions import Facts
-from caseloom.domain.errors import Conflict, DeliveryFailed
-from caseloom.domain.notification import Delivery, Notification
+from caseloom.domain.errors import Conflict
 from caseloom.domain.policy import Policy, ReplyAction, ReplyChange, SlaPolicy
 from caseloom.domain.sla import Timer, TimerSpec, plan
 from caseloom.service_layer.agents.supervisor import clocks
+from caseloom.service_layer.agents.supervisor.delivery import deliver_notifications
 from caseloom.service_layer.agents.supervisor.escalating import AGENT, Trigger, carry_out
 from caseloom.service_layer.agents.supervisor.firing import fire
 from caseloom.service_layer.agents.triage import stamps_for
-from caseloom.service_layer.ports import Clock, ConditionEngine, Notifier, UnitOfWork
+from caseloom.service_layer.ports import Clock, ConditionEngine, UnitOfWork
 
 CHUNK = 50  # timers fired per transaction
 REEVALUATE_BATCH = 200  # cases read at a time when re-evaluating after a policy change
-NOTIFICATION_LEASE = timedelta(minutes=2)
 Reconsidered = (
     events.CaseMoved | events.CaseFactsChanged | events.CaseReopened | events.CustomerReplied
 )
@@ -268,37 +266,6 @@ def escalate_case(cmd: EscalateCase, uow: UnitOfWork, *, policy: Policy, clock: 
     return done
 
 
-def deliver_notifications(
-    cmd: DeliverNotifications, uow: UnitOfWork, *, notifier: Notifier, clock: Clock
-) -> dict[str, int]:
-    """Send what is due, then record every outcome in one transaction: a failure is retried
-    with back-off, a permanent one is given up. A crash before the record sends again (at least
-    once), never loses one."""
-    with uow:
-        claimed = uow.outbox.claim(clock.now(), cmd.limit, NOTIFICATION_LEASE)
-        uow.commit()
-    outcomes = [_attempt(notifier, n, clock) for n in claimed]
-    with uow:
-        uow.outbox.settle(outcomes)
-        uow.commit()
-    counts = Counter(
-        "delivered" if o.delivered_at else "to retry" if o.retry_at else "given up"
-        for o in outcomes
-    )
-    return dict(counts)
-
-
-def _attempt(notifier: Notifier, notification: Notification, clock: Clock) -> Delivery:
-    """Send it; a transient failure is tried again later, a permanent one is given up."""
-    assert notification.id is not None
-    try:
-        result = notifier.send(notification)
-    except DeliveryFailed as failure:
-        retry_at = None if failure.permanent else notification.retry_at(clock.now())
-        return Delivery(notification.id, str(failure), retry_at=retry_at)
-    return Delivery(notification.id, result, delivered_at=clock.now())
-
-
 def _facts(case: Case, uow: UnitOfWork, policy: Policy) -> Facts:
     return case.facts(uow.customers.find(case.customer_id), policy.triage.min_confidence)
 
@@ -325,3 +292,14 @@ def restamp_after_reply(
         stamps = stamps_for(case, None, uow=uow, policy=policy, conditions=conditions)
         case.restamp(stamps, wanted, Attribution(AGENT, clock.now(), policy.version))
         uow.commit()
+
+
+__all__ = [
+    "deliver_notifications",
+    "escalate_case",
+    "fire_timers",
+    "reconsider",
+    "reevaluate",
+    "restamp_after_reply",
+    "start_clocks",
+]
