@@ -69,6 +69,11 @@ def reconsider(
         case = uow.cases.get(event.ref)
         if not case.clocks:
             return
+        if not any(c.running for c in case.clocks.values()):
+            # resolved or closed: nothing can pause or fire any more
+            uow.timers.replace(case.number, ())
+            uow.commit()
+            return
         facts = _facts(case, uow, policy)
         _supervise(
             case,
@@ -79,8 +84,14 @@ def reconsider(
             clock=clock,
             retarget=isinstance(event, events.CaseFactsChanged),
             replied=isinstance(event, events.CustomerReplied),
+            replan=not isinstance(event, events.CaseMoved) or event.status in _REPLANNED,
         )
         uow.commit()
+
+
+# Moves after which the timers are planned again even if no clock was revised: a met clock's
+# timers go (a resolution); a reopened clock's come back.
+_REPLANNED = frozenset({"resolved", "closed", "reopened"})
 
 
 def _supervise(
@@ -93,7 +104,9 @@ def _supervise(
     clock: Clock,
     retarget: bool = False,
     replied: bool = False,
+    replan: bool = True,
 ) -> None:
+    """Revise the clocks; plan their timers again if they changed (or `replan`)."""
     now = clock.now()
     matching = policy.sla_for(facts, conditions.matches)
     sla = matching if retarget else _running_sla(case, policy) or matching
@@ -110,9 +123,10 @@ def _supervise(
     if revision:
         by = Attribution(AGENT, now, policy.version)
         case.retime(revision.clocks, "; ".join(revision.reasons), by)
-    uow.timers.replace(
-        case.number, plan(list(case.clocks.values()), policy.escalations, policy.calendars)
-    )
+    if revision or replan:
+        uow.timers.replace(
+            case.number, plan(list(case.clocks.values()), policy.escalations, policy.calendars)
+        )
     _on_conditions(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
 
 
