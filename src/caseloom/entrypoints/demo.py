@@ -45,6 +45,7 @@ STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes
 LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
 SEED_CONTACT = "hema.patel@example.com"  # a standard-tier customer: the high-severity SLA applies
 FIELD_REPLY = "An engineer is booked to visit first thing tomorrow; please stay clear of the cable."
+NIGHT_ENDS = timedelta(days=1)  # after the day's start: the SLA worker's night is over
 SWEEP_EVERY = timedelta(minutes=5)  # how often the routing worker sweeps, as `caseloom worker`
 
 
@@ -222,7 +223,7 @@ class DemoDay:
     def _night(self) -> None:
         """The desk has gone home; the worker has not. SLA timers keep firing until the next
         morning: a case still open late at night reaches 75% of its 24-hour window."""
-        until = self.start + timedelta(days=1)
+        until = self.start + NIGHT_ENDS
         while self.clock.now() < until:
             self.clock.advance_to(min(until, self.clock.now() + SWEEP_EVERY * 3))
             self._timers()
@@ -348,10 +349,11 @@ class DemoDay:
 
 
 def simulated_start(now: datetime) -> datetime:
-    """08:00 in London on the latest weekday whose simulated day is over by `now`."""
+    """08:00 in London on the latest weekday whose simulated day and night (until 08:00 the
+    next day, while the SLA worker keeps firing) are over by `now`: nothing is in the future."""
     day = now.astimezone(LONDON).date()
     while True:
         start = datetime.combine(day, OPENING, tzinfo=LONDON)
-        if start.weekday() < 5 and start + DAY + timedelta(hours=2) <= now:
+        if start.weekday() < 5 and start + NIGHT_ENDS <= now:
             return start.astimezone(UTC)
         day -= timedelta(days=1)
