@@ -20,7 +20,7 @@ from caseloom.domain.sla import (
 )
 from caseloom.domain.workforce import Team, TeamKind
 from caseloom.service_layer.messagebus import MessageBus
-from tests.factories import NOW, make_rep
+from tests.factories import NOW, make_clock, make_rep
 from tests.fakes import FakeUnitOfWork
 from tests.world import CONDITIONS, POLICY, World
 
@@ -253,3 +253,15 @@ def test_a_chunk_that_meets_a_concurrent_change_fires_and_counts_each_timer_once
     for ref in refs:
         entries = [e for e in w.store.journey[ref] if e.step == "escalation"]
         assert len(entries) == 2  # notify manager, raise priority: once each
+
+
+def test_a_clock_whose_calendar_a_new_version_dropped_counts_round_the_clock() -> None:
+    calendar = SUPERVISED.calendar("gone-office")
+    assert (calendar.name, calendar.always_open) == ("gone-office", True)
+    clock = make_clock(SlaMetric.RESOLUTION, timedelta(hours=8))
+    moved = (
+        replace(clock, calendar="gone-office")
+        .pause("waiting", NOW)
+        .resume(NOW + timedelta(hours=1), calendar)
+    )
+    assert moved.due_at == NOW + timedelta(hours=9)

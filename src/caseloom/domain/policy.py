@@ -8,7 +8,7 @@ can name the rule that decided it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 
@@ -243,7 +243,7 @@ class Policy:
 
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar `name`; a clock whose calendar a later version removed counts 24x7."""
-        return self.calendars.get(name, ALWAYS)
+        return self.calendars.get(name) or replace(ALWAYS, name=name)
 
     def escalation(self, escalation_id: str) -> Escalation | None:
         return next((e for e in self.escalations if e.id == escalation_id), None)

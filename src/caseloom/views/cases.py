@@ -38,7 +38,8 @@ class CaseFilter:
     priority: int | None = None
 
 
-def _clocks_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[SlaClock]]:
+def clocks_of(conn: Connection, ids: Sequence[int]) -> dict[int, list[SlaClock]]:
+    """The SLA clocks of each of these cases, by metric."""
     found: dict[int, list[SlaClock]] = {i: [] for i in ids}
     query = select(sla_clocks).where(sla_clocks.c.case_id.in_(ids)).order_by(sla_clocks.c.metric)
     for row in conn.execute(query):
@@ -73,7 +74,7 @@ def get_case(store: ReadStore, ref: str, now: datetime) -> CaseDetail:
         row = conn.execute(select(cases).where(cases.c.id == number)).first()
         if row is None:
             raise NotFound(f"no case {ref}")
-        clocks = _clocks_of(conn, [number])[number]
+        clocks = clocks_of(conn, [number])[number]
         notes = conn.execute(
             select(messages).where(messages.c.case_id == number).order_by(messages.c.id)
         ).all()
@@ -128,7 +129,7 @@ def list_cases(
     with store.read() as conn:
         rows = conn.execute(query).all()
         page = rows[:limit]
-        clocks = _clocks_of(conn, [r.id for r in page])
+        clocks = clocks_of(conn, [r.id for r in page])
     items = [CaseSummary(**_summary_fields(r, clocks[r.id], now)) for r in page]
     return CasePage(items=items, next_cursor=items[-1].ref if len(rows) > limit else None)
 

@@ -19,6 +19,7 @@ from caseloom.domain.sla import (
     overall_state,
     where_the_time_went,
 )
+from caseloom.views.cases import clocks_of
 from caseloom.views.models import (
     AtRisk,
     AtRiskPage,
@@ -44,14 +45,7 @@ def case_sla(store: ReadStore, ref: str, now: datetime, calendars: Calendars) ->
         ).first()
         if row is None:
             raise NotFound(f"no case {ref}")
-        clocks = [
-            clock_from_row(r)
-            for r in conn.execute(
-                select(sla_clocks)
-                .where(sla_clocks.c.case_id == number)
-                .order_by(sla_clocks.c.metric)
-            )
-        ]
+        clocks = clocks_of(conn, [number])[number]
         timers = conn.execute(
             select(sla_timers).where(sla_timers.c.case_id == number).order_by(sla_timers.c.due_at)
         ).all()

@@ -142,46 +142,46 @@ def test_an_unknown_selection_model_is_refused_naming_the_models(tmp_path: Path)
     )
 
 
-def test_weights_for_a_model_other_than_best_fit_are_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("model", "setting", "key", "reason"),
+    [
+        (
+            "least_active",
+            "weights: {skills: 1}",
+            "weights",
+            "weights apply to the best_fit model only; tier1 picks by least_active",
+        ),
+        (
+            "best_fit",
+            "weights: {skills: 0.5, speed: 0.5}",
+            "weights",
+            "unknown factor 'speed'; "
+            "factors: skills, spare_capacity, sla_urgency, continuity, fairness",
+        ),
+        (
+            "least_active",
+            "capacity: {phone: 2, fax: 3}",
+            "capacity",
+            "unknown channel 'fax'; channels: email, portal, api, phone",
+        ),
+    ],
+)
+def test_a_wrong_selection_setting_is_refused_at_its_line(
+    tmp_path: Path, model: str, setting: str, key: str, reason: str
+) -> None:
+    """Weights on a model that takes none, an unknown factor, capacity for an unknown channel."""
     path = write_policy(
         tmp_path,
-        routing=routing(
-            "  selection:",
-            "    tier1:",
-            "      model: least_active",
-            "      weights: {skills: 1}",
-        ),
+        routing=routing("  selection:", "    tier1:", f"      model: {model}", f"      {setting}"),
     )
 
     problem = only_problem(path)
 
     assert (problem.line, problem.where) == (
-        line_of(path, "weights:"),
-        "routing.selection.tier1.weights",
+        line_of(path, f"{key}:"),
+        f"routing.selection.tier1.{key}",
     )
-    assert problem.reason == "weights apply to the best_fit model only; tier1 picks by least_active"
-
-
-def test_an_unknown_factor_is_refused_naming_the_factors(tmp_path: Path) -> None:
-    path = write_policy(
-        tmp_path,
-        routing=routing(
-            "  selection:",
-            "    tier1:",
-            "      model: best_fit",
-            "      weights: {skills: 0.5, speed: 0.5}",
-        ),
-    )
-
-    problem = only_problem(path)
-
-    assert (problem.line, problem.where) == (
-        line_of(path, "weights:"),
-        "routing.selection.tier1.weights",
-    )
-    assert problem.reason == (
-        "unknown factor 'speed'; factors: skills, spare_capacity, sla_urgency, continuity, fairness"
-    )
+    assert problem.reason == reason
 
 
 @pytest.mark.parametrize(
@@ -204,26 +204,6 @@ def test_weights_are_never_negative_and_not_all_zero(
 
     assert problem.where == f"routing.selection.tier1.weights{where}"
     assert problem.reason == reason
-
-
-def test_capacity_for_an_unknown_channel_is_refused_naming_the_channels(tmp_path: Path) -> None:
-    path = write_policy(
-        tmp_path,
-        routing=routing(
-            "  selection:",
-            "    tier1:",
-            "      model: least_active",
-            "      capacity: {phone: 2, fax: 3}",
-        ),
-    )
-
-    problem = only_problem(path)
-
-    assert (problem.line, problem.where) == (
-        line_of(path, "capacity:"),
-        "routing.selection.tier1.capacity",
-    )
-    assert problem.reason == "unknown channel 'fax'; channels: email, portal, api, phone"
 
 
 @pytest.mark.parametrize(

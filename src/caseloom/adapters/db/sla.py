@@ -12,7 +12,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from caseloom.adapters.db.tables import notifications, sla_timers
 from caseloom.domain.notification import Delivery, Notification, NotifyChannel
@@ -104,24 +114,19 @@ class SqlTimerRepository:
 
     def claim(self, now: datetime, limit: int, lease: timedelta, worker: str) -> list[Timer]:
         """Lease up to `limit` due timers nobody holds, earliest first."""
-        due = (
-            select(sla_timers.c.id)
-            .where(
-                sla_timers.c.fired_at.is_(None),
-                sla_timers.c.due_at <= now,
-                sla_timers.c.lease_until.is_(None) | (sla_timers.c.lease_until < now),
-            )
-            .order_by(sla_timers.c.due_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        claimed = _claim(
+            self._conn,
+            sla_timers,
+            sla_timers.c.fired_at.is_(None) & (sla_timers.c.due_at <= now),
+            sla_timers.c.due_at,
+            now=now,
+            limit=limit,
+            lease=lease,
+            returning=_TIMER_COLUMNS,
+            claimed_by=worker,
+            attempts=sla_timers.c.attempts + 1,
         )
-        claimed = self._conn.execute(
-            update(sla_timers)
-            .where(sla_timers.c.id.in_(due.scalar_subquery()))
-            .values(lease_until=now + lease, claimed_by=worker, attempts=sla_timers.c.attempts + 1)
-            .returning(*_TIMER_COLUMNS)
-        ).all()
-        return sorted((Timer(*row) for row in claimed), key=lambda t: (t.due_at, t.id))
+        return sorted((Timer(*tuple(row)) for row in claimed), key=lambda t: (t.due_at, t.id))
 
     def fire_many(self, timer_ids: Sequence[int], at: datetime) -> set[int]:
         """Mark these fired ("fired") where still pending; the ids this call marked."""
@@ -190,22 +195,16 @@ class SqlNotificationOutbox:
             self._new = []
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
-        due = (
-            select(notifications.c.id)
-            .where(
-                notifications.c.next_attempt_at <= now,
-                notifications.c.lease_until.is_(None) | (notifications.c.lease_until < now),
-            )
-            .order_by(notifications.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        rows = _claim(
+            self._conn,
+            notifications,
+            notifications.c.next_attempt_at <= now,
+            notifications.c.next_attempt_at,
+            now=now,
+            limit=limit,
+            lease=lease,
+            returning=tuple(notifications.c),
         )
-        rows = self._conn.execute(
-            update(notifications)
-            .where(notifications.c.id.in_(due.scalar_subquery()))
-            .values(lease_until=now + lease)
-            .returning(notifications)
-        ).all()
         return [_notification(row) for row in sorted(rows, key=lambda r: r.id)]
 
     def settle(self, outcomes: Sequence[Delivery]) -> None:
@@ -234,6 +233,37 @@ def _settled(delivery: Delivery) -> dict[str, Any]:
         "retry_at": delivery.retry_at,
         "outcome": delivery.result[:2000],
     }
+
+
+def _claim(
+    conn: Connection,
+    table: Table,
+    due: ColumnElement[bool],
+    order: ColumnElement[Any],
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    returning: Sequence[ColumnElement[Any]],
+    **values: Any,
+) -> Sequence[Row[Any]]:
+    """Lease up to `limit` rows of `table` that are `due` and that nobody holds (or whose lease
+    ran out), in `order`, setting `values` too; rows another worker has locked are skipped."""
+    free = due & (table.c.lease_until.is_(None) | (table.c.lease_until < now))
+    ids = (
+        select(table.c.id)
+        .where(free)
+        .order_by(order)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    leased = (
+        update(table)
+        .where(table.c.id.in_(ids.scalar_subquery()))
+        .values(lease_until=now + lease, **values)
+        .returning(*returning)
+    )
+    return conn.execute(leased).all()
 
 
 _TIMER_COLUMNS = (

@@ -52,6 +52,7 @@ def start_clocks(
         by = Attribution(AGENT, clock.now(), policy.version)
         case.start_clocks(clocks.start(sla, policy, case.opened_at), sla.name, by)
         _supervise(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
+        _on_conditions(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
         uow.commit()
 
 
@@ -86,6 +87,7 @@ def reconsider(
             replied=isinstance(event, events.CustomerReplied),
             replan=not isinstance(event, events.CaseMoved) or event.status in _REPLANNED,
         )
+        _on_conditions(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
         uow.commit()
 
 
@@ -105,8 +107,12 @@ def _supervise(
     retarget: bool = False,
     replied: bool = False,
     replan: bool = True,
-) -> None:
-    """Revise the clocks; plan their timers again if they changed (or `replan`)."""
+    version_changed: bool = False,
+    by: str = AGENT,
+    why: str = "",
+) -> clocks.Revision:
+    """Revise the clocks (on the journey by `by`, reasons after `why`); plan their timers again
+    if they changed (or `replan`). The revision says what changed."""
     now = clock.now()
     matching = policy.sla_for(facts, conditions.matches)
     sla = matching if retarget else _running_sla(case, policy) or matching
@@ -119,15 +125,16 @@ def _supervise(
         retarget=retarget,
         replied=replied,
         at=now,
+        version_changed=version_changed,
     )
     if revision:
-        by = Attribution(AGENT, now, policy.version)
-        case.retime(revision.clocks, "; ".join(revision.reasons), by)
+        reason = why + "; ".join(revision.reasons)
+        case.retime(revision.clocks, reason, Attribution(by, now, policy.version))
     if revision or replan:
         uow.timers.replace(
             case.number, plan(list(case.clocks.values()), policy.escalations, policy.calendars)
         )
-    _on_conditions(case, facts, uow, policy=policy, conditions=conditions, clock=clock)
+    return revision
 
 
 def _on_conditions(
@@ -194,29 +201,24 @@ def _reevaluate_one(
 ) -> str:
     with uow:
         [case] = uow.cases.by_numbers([number])
-        before = {m: (c.policy, c.policy_version, c.target) for m, c in case.clocks.items()}
-        facts = _facts(case, uow, policy)
-        sla = policy.sla_for(facts, conditions.matches)
-        revision = clocks.revise(
-            case.clocks,
+        targets = {metric: c.target for metric, c in case.clocks.items()}
+        revision = _supervise(
+            case,
+            _facts(case, uow, policy),
+            uow,
             policy=policy,
-            sla=sla,
-            pause=sla.pause_reason(facts, conditions.matches),
-            stop=sla.stop_when is not None and conditions.matches(sla.stop_when, facts),
+            conditions=conditions,
+            clock=clock,
             retarget=True,
-            replied=False,
-            at=clock.now(),
+            replan=False,
             version_changed=True,
+            by=actor,
+            why=f"re-evaluated under policy {policy.ref}: ",
         )
         if not revision:
             return "kept"  # none of its clocks is measured by the running policy's SLA
-        reason = f"re-evaluated under policy {policy.ref}: " + "; ".join(revision.reasons)
-        case.retime(revision.clocks, reason, Attribution(actor, clock.now(), policy.version))
-        uow.timers.replace(
-            case.number, plan(list(case.clocks.values()), policy.escalations, policy.calendars)
-        )
         uow.commit()
-    moved = any(before[m][2] != c.target for m, c in case.clocks.items() if m in before)
+    moved = any(targets.get(c.metric) != c.target for c in revision.clocks)
     return "retargeted" if moved else "same targets, running version"
 
 
