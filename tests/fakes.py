@@ -126,8 +126,7 @@ class StoredTimer:
 class StoredNotification:
     notification: Notification
     case_number: int | None
-    next_attempt_at: datetime | None
-    lease_until: datetime | None = None
+    next_attempt_at: datetime | None  # a claim moves it to the lease's end
     delivered_at: datetime | None = None
     result: str | None = None
 
@@ -222,22 +221,17 @@ class FakeOutbox:
         self.rows.append(StoredNotification(stored, case_number, notification.created_at))
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
-        due = [
-            r
-            for r in self.rows
-            if r.next_attempt_at is not None
-            and r.next_attempt_at <= now
-            and (r.lease_until is None or r.lease_until < now)
-        ][:limit]
+        due = [r for r in self.rows if r.next_attempt_at is not None and r.next_attempt_at <= now]
+        due = sorted(due, key=lambda r: r.next_attempt_at or now)[:limit]
         for row in due:
-            row.lease_until = now + lease
+            row.next_attempt_at = now + lease
         return [r.notification for r in due]
 
     def settle(self, outcomes: Sequence[Delivery]) -> None:
         for outcome in outcomes:
             row = self._row(outcome.notification_id)
             row.delivered_at, row.next_attempt_at = outcome.delivered_at, outcome.retry_at
-            row.result, row.lease_until = outcome.result, None
+            row.result = outcome.result
             row.notification = replace(row.notification, attempts=row.notification.attempts + 1)
 
     def flush(self) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.customer import Contact, Customer, Location
@@ -19,14 +17,6 @@ from caseloom.domain.triage import StampOutcome
 from caseloom.domain.workforce import Presence
 from tests.factories import NOW, by, make_case, make_clock, make_rep, triage_result
 from tests.fakes import FakeClock
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def uow(engine: sa.Engine) -> SqlUnitOfWork:

@@ -3,13 +3,10 @@ SLA order, lapsed offers, long waits, a customer's previous owners, and a team's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
-import pytest
 import sqlalchemy as sa
 
-from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.domain.case import CaseStatus
 from caseloom.domain.routing import Need
@@ -27,14 +24,6 @@ NEED = Need(
     units=2,
     declined=frozenset({"rep-z"}),
 )
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def uow(engine: sa.Engine) -> SqlUnitOfWork:

@@ -2,7 +2,8 @@
 
 Any number of workers may run against one PostgreSQL database: each claims different timers
 (`FOR UPDATE SKIP LOCKED`) under a lease, so a worker that dies loses nothing; its timers fire
-from another worker once the lease runs out.
+from another worker once the lease runs out. Notifications go out from a thread of their own,
+so a slow mail server or webhook never holds up an escalation.
 """
 
 from __future__ import annotations
@@ -34,13 +35,19 @@ class Rhythm:
 
 def run_once(caseloom: Caseloom, rhythm: Rhythm, *, sweep: bool = True) -> dict[str, int]:
     """One round: fire due timers, deliver due notifications, sweep routing (if `sweep`)."""
-    counts: dict[str, int] = {}
     work: list[tuple[str, Command]] = [
         ("timers", FireTimers(rhythm.name, rhythm.batch, rhythm.lease)),
         ("notifications", DeliverNotifications(limit=2 * rhythm.batch)),
     ]
     if sweep:
         work.append(("routing", SweepRouting()))
+    return _handle(caseloom, work)
+
+
+def _handle(caseloom: Caseloom, work: list[tuple[str, Command]]) -> dict[str, int]:
+    """Each command in turn (one refused does not stop the others); their counts, prefixed and
+    logged."""
+    counts: dict[str, int] = {}
     for prefix, command in work:
         try:
             done = cast("Mapping[str, int]", caseloom.bus.handle(command))
@@ -48,24 +55,55 @@ def run_once(caseloom: Caseloom, rhythm: Rhythm, *, sweep: bool = True) -> dict[
             log.warning("%s was refused: %s", type(command).__name__, error)
             continue
         counts.update({f"{prefix} {name}": count for name, count in done.items()})
+    if any(counts.values()):
+        log.info(" ".join(f"{name}={count}" for name, count in counts.items() if count))
     return counts
 
 
 def run(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:
-    """Until `stop` is set: look for due timers every `poll` seconds (at once again after a
-    full batch), sweep routing every `sweep_every` seconds."""
+    """Until `stop` is set: fire due timers and sweep routing in this thread, deliver
+    notifications in another. If either fails, both stop and the failure is raised."""
+    failed: list[BaseException] = []
+
+    def deliver() -> None:
+        try:
+            _deliver_until(caseloom, rhythm, stop)
+        except BaseException as error:
+            failed.append(error)
+            log.exception("notification delivery stopped the worker")
+            stop.set()
+
+    courier = threading.Thread(target=deliver, name="caseloom-notifications", daemon=True)
+    courier.start()
+    try:
+        _fire_until(caseloom, rhythm, stop)
+    finally:
+        stop.set()
+        courier.join()
+    if failed:
+        raise failed[0]
+
+
+def _fire_until(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:
+    """Look for due timers every `poll` seconds (at once again after a full batch); sweep
+    routing every `sweep_every` seconds."""
     next_sweep = 0.0
     while not stop.is_set():
-        sweep = time.monotonic() >= next_sweep
-        if sweep:
+        work: list[tuple[str, Command]] = [
+            ("timers", FireTimers(rhythm.name, rhythm.batch, rhythm.lease))
+        ]
+        if time.monotonic() >= next_sweep:
             next_sweep = time.monotonic() + rhythm.sweep_every
-        counts = run_once(caseloom, rhythm, sweep=sweep)
-        if any(counts.values()):
-            log.info(" ".join(f"{name}={count}" for name, count in counts.items() if count))
-        behind = (
-            counts.get("timers claimed", 0) >= rhythm.batch
-            or sum(n for name, n in counts.items() if name.startswith("notifications"))
-            >= 2 * rhythm.batch
-        )
-        if not behind:  # nothing more is due: look again after a pause
+            work.append(("routing", SweepRouting()))
+        counts = _handle(caseloom, work)
+        if counts.get("timers claimed", 0) < rhythm.batch:  # nothing more is due yet
+            stop.wait(rhythm.poll)
+
+
+def _deliver_until(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:
+    """Send due notifications every `poll` seconds (at once again after a full batch)."""
+    limit = 2 * rhythm.batch
+    while not stop.is_set():
+        counts = _handle(caseloom, [("notifications", DeliverNotifications(limit=limit))])
+        if sum(counts.values()) < limit:
             stop.wait(rhythm.poll)

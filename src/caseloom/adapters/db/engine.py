@@ -2,6 +2,9 @@
 
 SQLite runs in WAL mode and takes its write lock at BEGIN (BEGIN IMMEDIATE), so two writers
 never deadlock upgrading a read lock; read-only connections begin deferred.
+
+JSON columns are read and written with orjson on both databases: a case load parses a dozen
+JSON values, and the standard library's parser was a tenth of the SLA worker's time.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -19,13 +23,34 @@ from sqlalchemy.engine import make_url
 def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **options)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            json_serializer=_json_bytes,
+            json_deserializer=orjson.loads,
+            **options,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+        **options,
+    )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _json_bytes(value: Any) -> bytes:
+    """Keys that are not strings become strings, as the standard library's `json` does."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _json_text(value: Any) -> str:
+    return _json_bytes(value).decode()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,10 @@ Timers and notifications are claimed by workers with a lease: on PostgreSQL with
 `FOR UPDATE SKIP LOCKED`, so many workers share the due rows without waiting on each other;
 on SQLite (one worker) the same statement runs without the lock clause. A worker that dies
 keeps its claim only until the lease ends; then another worker takes the row again.
+
+A notification's lease is its next attempt: a claim moves `next_attempt_at` to the lease's end,
+so the claim query reads only rows that are due, in the order of the index it scans, and never
+steps over rows other workers hold.
 """
 
 from __future__ import annotations
@@ -114,15 +118,15 @@ class SqlTimerRepository:
 
     def claim(self, now: datetime, limit: int, lease: timedelta, worker: str) -> list[Timer]:
         """Lease up to `limit` due timers nobody holds, earliest first."""
+        free = sla_timers.c.lease_until.is_(None) | (sla_timers.c.lease_until < now)
         claimed = _claim(
             self._conn,
             sla_timers,
-            sla_timers.c.fired_at.is_(None) & (sla_timers.c.due_at <= now),
+            sla_timers.c.fired_at.is_(None) & (sla_timers.c.due_at <= now) & free,
             sla_timers.c.due_at,
-            now=now,
             limit=limit,
-            lease=lease,
             returning=_TIMER_COLUMNS,
+            lease_until=now + lease,
             claimed_by=worker,
             attempts=sla_timers.c.attempts + 1,
         )
@@ -200,10 +204,9 @@ class SqlNotificationOutbox:
             notifications,
             notifications.c.next_attempt_at <= now,
             notifications.c.next_attempt_at,
-            now=now,
             limit=limit,
-            lease=lease,
             returning=tuple(notifications.c),
+            next_attempt_at=now + lease,
         )
         return [_notification(row) for row in sorted(rows, key=lambda r: r.id)]
 
@@ -217,7 +220,6 @@ _SETTLE = (
     update(notifications)
     .where(notifications.c.id == bindparam("notification_id"))
     .values(
-        lease_until=None,
         attempts=notifications.c.attempts + 1,
         delivered_at=bindparam("delivered"),
         next_attempt_at=bindparam("retry_at"),
@@ -238,31 +240,33 @@ def _settled(delivery: Delivery) -> dict[str, Any]:
 def _claim(
     conn: Connection,
     table: Table,
-    due: ColumnElement[bool],
+    free: ColumnElement[bool],
     order: ColumnElement[Any],
     *,
-    now: datetime,
     limit: int,
-    lease: timedelta,
     returning: Sequence[ColumnElement[Any]],
-    **values: Any,
+    **lease: Any,
 ) -> Sequence[Row[Any]]:
-    """Lease up to `limit` rows of `table` that are `due` and that nobody holds (or whose lease
-    ran out), in `order`, setting `values` too; rows another worker has locked are skipped."""
-    free = due & (table.c.lease_until.is_(None) | (table.c.lease_until < now))
+    """Lease up to `limit` rows of `table` that are `free` (due, and nobody holds them), in
+    `order`, by setting the `lease` values; rows another worker has locked are skipped.
+
+    Two statements, not `UPDATE ... WHERE id IN (SELECT ... SKIP LOCKED LIMIT n)`: in that form
+    PostgreSQL re-runs the subquery each time the update meets a row another worker changed,
+    and under load one claim read millions of pages."""
     ids = (
-        select(table.c.id)
-        .where(free)
-        .order_by(order)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        conn.execute(
+            select(table.c.id)
+            .where(free)
+            .order_by(order)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        .scalars()
+        .all()
     )
-    leased = (
-        update(table)
-        .where(table.c.id.in_(ids.scalar_subquery()))
-        .values(lease_until=now + lease, **values)
-        .returning(*returning)
-    )
+    if not ids:
+        return []
+    leased = update(table).where(table.c.id.in_(ids)).values(**lease).returning(*returning)
     return conn.execute(leased).all()
 
 

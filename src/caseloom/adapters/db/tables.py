@@ -238,8 +238,9 @@ notifications = Table(
     Column("payload", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", UtcDateTime),  # None once delivered or given up
-    Column("lease_until", UtcDateTime),
+    # When a worker should try it next (a claim moves it to the lease's end); None once
+    # delivered or given up
+    Column("next_attempt_at", UtcDateTime),
     Column("delivered_at", UtcDateTime),
     Column("result", Text),  # what the far end said, or the last error
 )
