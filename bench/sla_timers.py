@@ -981,6 +981,8 @@ HEADERS = (
     "p95 s",
     "p99 s (≤ 1)",
     "max s",
+    "notifications delivered",
+    "delivery p99 s",
     "still pending",
 )
 
@@ -1001,7 +1003,9 @@ def _table(figures: dict[str, Any]) -> str:
     legend = (
         "\ntimers/s and actions/s: fired from the first timer's due time to the last commit. "
         "Lag: from due to the commit of the firing transaction; ≥ when some had not fired "
-        "when the workers stopped (they count as late as the stop). Still pending: of the "
+        "when the workers stopped (they count as late as the stop). Notifications: delivered "
+        "(to the log notifier) before the workers stopped, from a thread of each worker; delivery "
+        "is from queued to delivered. Still pending: of the "
         f"{figures['seeding']['pending_timers']:,} timers not due, those still pending.\n"
     )
     return caption + markdown_table(HEADERS, rows) + legend
@@ -1010,6 +1014,8 @@ def _table(figures: dict[str, Any]) -> str:
 def _row(run: dict[str, Any]) -> list[str]:
     lag = run["lag_to_commit_seconds"]
     bound = "≥ " if run["lag_is_a_lower_bound"] else ""
+    sent = run["notifications"]
+    delivery = sent["delivery_after_firing_seconds"]
     return [
         str(run["workers"]),
         f"{run['stream']['timers']:,}",
@@ -1017,6 +1023,8 @@ def _row(run: dict[str, Any]) -> list[str]:
         f"{run['timers_per_second']:,.0f}",
         f"{run['actions_per_second']:,.0f}",
         *(f"{bound}{lag[key]:.3f}" for key in ("p50", "p95", "p99", "max")),
+        f"{sent['delivered']:,} of {sent['queued']:,}",
+        f"{delivery['p99']:.3f}" if delivery else "-",
         f"{run['pending_after']['background']:,}",
     ]
 
@@ -1096,10 +1104,13 @@ def _server_settings(conn: psycopg.Connection[Any]) -> dict[str, str]:
 
 
 def _vacuum(conn: psycopg.Connection[Any]) -> None:
-    """The server's autovacuum may be off; vacuum and analyse what the runs write."""
+    """The server's autovacuum may be off; vacuum and analyse what the runs write. Then a
+    checkpoint, so that a run does not pay for the seeding's writes (the full-page images after
+    a checkpoint that the seeding's WAL would start in the middle of the run)."""
     conn.execute(
         sql.SQL("vacuum (analyze) {}").format(sql.SQL(", ").join(map(sql.Identifier, VACUUMED)))
     )
+    conn.execute("checkpoint")
 
 
 def _scalar(conn: psycopg.Connection[Any], query: LiteralString, params: Sequence[Any] = ()) -> Any:

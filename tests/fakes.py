@@ -401,8 +401,8 @@ class _Keyed(Generic[T]):
 
 
 class FakeRepRepository(_Keyed[Rep]):
-    def by_ids(self, rep_ids: Sequence[str]) -> list[Rep]:
-        return [rep for rep in map(self.find, rep_ids) if rep is not None]
+    def addresses(self, rep_ids: Sequence[str]) -> Mapping[str, str]:
+        return {rep.id: rep.email for rep in map(self.find, rep_ids) if rep is not None}
 
     def in_team(self, team: str) -> list[Rep]:
         return [self.get(r.id) for r in self.stored.values() if team in r.teams]

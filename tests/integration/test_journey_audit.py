@@ -33,6 +33,17 @@ def test_every_journey_verifies_when_nobody_has_touched_the_database(app: Caselo
     assert journey.verify(app.store) == (3, [])
 
 
+def test_text_that_copy_would_mangle_is_stored_and_verifies(app: Caseloom) -> None:
+    """Journey rows go in with COPY on PostgreSQL: backslashes, tabs, newlines, quotes and
+    characters outside ASCII must come back byte for byte, or the hashes would not match."""
+    awkward = 'C:\\Users\\hema\t"tab"\nnew line \\N é 日本 \u2028 end\\'
+    ref = app.bus.handle(
+        commands.OpenCase(Channel.PORTAL, awkward, awkward, "Hema \\ Patel", "hema@example.com")
+    )
+    assert journey.verify(app.store) == (1, [])
+    assert journey.case_journey(app.store, str(ref))[0].inputs["subject"] == awkward
+
+
 def test_editing_one_journey_row_names_that_case_entry_and_row(
     app: Caseloom, database_url: str, clock: FakeClock
 ) -> None:

@@ -141,6 +141,21 @@ def test_a_rep_comes_back_with_teams_skills_load_and_presence(engine: sa.Engine)
         assert unit.reps.find("nobody") is None
 
 
+def test_rep_addresses_are_read_together_and_a_rep_changed_meanwhile_answers_for_itself(
+    engine: sa.Engine,
+) -> None:
+    with uow(engine) as unit:
+        for rep_id in ("rep-a", "rep-b"):
+            unit.reps.add(make_rep(rep_id))
+        unit.commit()
+    with uow(engine) as unit:
+        unit.reps.get("rep-b").email = "b.new@example.test"
+        assert unit.reps.addresses(["rep-a", "nobody", "rep-b", "rep-a"]) == {
+            "rep-a": "rep-a@example.com",
+            "rep-b": "b.new@example.test",
+        }
+
+
 def test_a_contact_cannot_belong_to_two_customers(engine: sa.Engine) -> None:
     with uow(engine) as unit:
         unit.customers.add(Customer("a", "A", "gold", "1", None, (Contact("P", "p@x.test"),)))

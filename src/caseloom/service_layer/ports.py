@@ -151,8 +151,9 @@ class RepRepository(Protocol):
 
     def find(self, rep_id: str) -> Rep | None: ...
 
-    def by_ids(self, rep_ids: Sequence[str]) -> list[Rep]:
-        """Those of these reps who exist, loaded together."""
+    def addresses(self, rep_ids: Sequence[str]) -> Mapping[str, str]:
+        """The e-mail address of each of these reps who exists, read together (and kept for the
+        rest of the unit of work): who may be notified, without loading them in full."""
         ...
 
     def in_team(self, team: str) -> list[Rep]: ...

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from caseloom.adapters.db.appending import append
 from caseloom.adapters.db.counters import next_value
+from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.sla import clock_from_row, clock_row, segments_from, segments_row
 from caseloom.adapters.db.tables import cases, idempotency_keys, journey, messages, sla_clocks
 from caseloom.adapters.db.versioned import store_versioned, update_versioned
@@ -165,7 +167,7 @@ class SqlCaseRepository:
         return found[0]
 
     def by_numbers(self, numbers: Sequence[int]) -> list[Case]:
-        return self._load(cases.c.id.in_(numbers)) if numbers else []
+        return self._load(among(self._conn, cases.c.id, numbers)) if numbers else []
 
     def by_idempotency_key(self, key: str) -> tuple[str, str] | None:
         row = self._conn.execute(
@@ -264,7 +266,9 @@ class SqlCaseRepository:
             return []
         ids = [row.id for row in rows]
         by_case: dict[int, list[Row[Any]]] = {i: [] for i in ids}
-        for clock in self._conn.execute(select(sla_clocks).where(sla_clocks.c.case_id.in_(ids))):
+        for clock in self._conn.execute(
+            select(sla_clocks).where(among(self._conn, sla_clocks.c.case_id, ids))
+        ):
             by_case[clock.case_id].append(clock)
         loaded = []
         for row in rows:
@@ -300,8 +304,7 @@ class SqlCaseRepository:
             self._flush_parts(tracked)
             entries.extend(_journey_row(tracked.case.number, e) for e in tracked.case.new_journey)
             tracked.case.new_journey.clear()
-        if entries:
-            self._conn.execute(insert(journey), entries)
+        append(self._conn, journey, entries)
 
     def _flush_parts(self, tracked: _Tracked) -> None:
         """What hangs off a written case: its idempotency key, clocks and new messages."""
@@ -312,8 +315,9 @@ class SqlCaseRepository:
         if case.clocks != tracked.clocks:
             self._write_clocks(case)
         if case.new_messages:
-            self._conn.execute(
-                insert(messages),
+            append(
+                self._conn,
+                messages,
                 [
                     {
                         "case_id": case.number,

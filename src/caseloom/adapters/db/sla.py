@@ -28,6 +28,8 @@ from sqlalchemy import (
     update,
 )
 
+from caseloom.adapters.db.appending import append
+from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.tables import notifications, sla_timers
 from caseloom.domain.notification import Delivery, Notification, NotifyChannel
 from caseloom.domain.sla import Pause, Segment, SegmentKind, SlaClock, Timer, TimerSpec
@@ -104,7 +106,7 @@ class SqlTimerRepository:
         wanted = {t.key: t for t in timers if not (t.key in stored and stored[t.key].fired_at)}
         stale = [row.id for key, row in stored.items() if not row.fired_at and key not in wanted]
         if stale:
-            self._conn.execute(delete(sla_timers).where(sla_timers.c.id.in_(stale)))
+            self._conn.execute(delete(sla_timers).where(among(self._conn, sla_timers.c.id, stale)))
         for key, timer in wanted.items():
             row = stored.get(key)
             if row is None:
@@ -138,7 +140,7 @@ class SqlTimerRepository:
             return set()
         marked = self._conn.execute(
             update(sla_timers)
-            .where(sla_timers.c.id.in_(timer_ids), sla_timers.c.fired_at.is_(None))
+            .where(among(self._conn, sla_timers.c.id, timer_ids), sla_timers.c.fired_at.is_(None))
             .values(fired_at=at, outcome="fired", lease_until=None)
             .returning(sla_timers.c.id)
         )
@@ -194,9 +196,8 @@ class SqlNotificationOutbox:
         )
 
     def flush(self) -> None:
-        if self._new:
-            self._conn.execute(insert(notifications), self._new)
-            self._new = []
+        append(self._conn, notifications, self._new)
+        self._new = []
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
         rows = _claim(
@@ -266,7 +267,7 @@ def _claim(
     )
     if not ids:
         return []
-    leased = update(table).where(table.c.id.in_(ids)).values(**lease).returning(*returning)
+    leased = update(table).where(among(conn, table.c.id, ids)).values(**lease).returning(*returning)
     return conn.execute(leased).all()
 
 

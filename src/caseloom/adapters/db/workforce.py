@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.tables import contacts, customers, rep_teams, reps, technicians
 from caseloom.adapters.db.versioned import store_versioned
 from caseloom.domain.customer import Contact, Customer, Location
@@ -54,6 +55,7 @@ class SqlRepRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._tracked: dict[str, tuple[Rep, tuple[object, ...] | None]] = {}
+        self._addresses: dict[str, str] = {}
 
     @property
     def seen(self) -> list[Rep]:
@@ -66,8 +68,21 @@ class SqlRepRepository:
         found = self._load([rep_id])
         return found[0] if found else None
 
-    def by_ids(self, rep_ids: Sequence[str]) -> list[Rep]:
-        return self._load(list(dict.fromkeys(rep_ids)))
+    def addresses(self, rep_ids: Sequence[str]) -> Mapping[str, str]:
+        """Reps loaded in this unit of work answer for themselves (they may have changed)."""
+        wanted = dict.fromkeys(rep_ids)
+        missing = [i for i in wanted if i not in self._tracked and i not in self._addresses]
+        if missing:
+            found = self._conn.execute(
+                select(reps.c.id, reps.c.email).where(among(self._conn, reps.c.id, missing))
+            )
+            self._addresses.update(dict(found.all()))
+        known = {i: rep.email for i, (rep, _) in self._tracked.items() if i in wanted}
+        return {
+            i: known.get(i) or self._addresses[i]
+            for i in wanted
+            if i in known or i in self._addresses
+        }
 
     def get(self, rep_id: str) -> Rep:
         rep = self.find(rep_id)
@@ -128,11 +143,13 @@ class SqlRepRepository:
             teams: dict[str, list[str]] = {i: [] for i in missing}
             for rep_id, team in self._conn.execute(
                 select(rep_teams.c.rep_id, rep_teams.c.team)
-                .where(rep_teams.c.rep_id.in_(missing))
+                .where(among(self._conn, rep_teams.c.rep_id, missing))
                 .order_by(rep_teams.c.rep_id, rep_teams.c.team)
             ):
                 teams[rep_id].append(team)
-            for row in self._conn.execute(select(reps).where(reps.c.id.in_(missing))):
+            for row in self._conn.execute(
+                select(reps).where(among(self._conn, reps.c.id, missing))
+            ):
                 rep = Rep(
                     row.id,
                     row.name,

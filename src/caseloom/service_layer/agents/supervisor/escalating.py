@@ -125,8 +125,7 @@ def _recipients(
     if isinstance(action, CallWebhook):
         return [(action.name, action.name)], ""
     if action.to is Recipient.OWNER:
-        rep = uow.reps.find(case.owner) if case.owner else None
-        return ([(rep.id, rep.email)], "") if rep else ([], "the case has no owner")
+        return _owner(case, uow)
     team = action.team or case.team
     if team is None:
         return [], "the case has no team"
@@ -142,6 +141,13 @@ def _recipients(
         return [(team, spec.teams[team])], ""
     reps = uow.reps.in_team(team)
     return [(rep.id, rep.email) for rep in reps], f"team {team} has nobody to notify"
+
+
+def _owner(case: Case, uow: UnitOfWork) -> tuple[list[tuple[str, str]], str]:
+    if case.owner is None:
+        return [], "the case has no owner"
+    address = uow.reps.addresses([case.owner]).get(case.owner)
+    return ([(case.owner, address)], "") if address else ([], f"rep {case.owner} is not known")
 
 
 def _message(

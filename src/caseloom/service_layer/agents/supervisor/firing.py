@@ -38,7 +38,7 @@ def fire(
     now = clock.now()
     owned = uow.timers.fire_many([t.id for t in timers], now)
     cases = {c.number: c for c in uow.cases.by_numbers(sorted({t.case_number for t in timers}))}
-    uow.reps.by_ids([c.owner for c in cases.values() if c.owner])  # who may be notified, at once
+    uow.reps.addresses([c.owner for c in cases.values() if c.owner])  # who may be told, at once
     counts: Counter[str] = Counter()
     for timer in timers:
         if timer.id not in owned:
