@@ -32,16 +32,26 @@ class Rhythm:
     lease: float = 30.0  # seconds a claim holds if this worker dies
     name: str = f"{socket.gethostname()}-{os.getpid()}"
 
+    @property
+    def deliveries(self) -> int:
+        """Notifications claimed at once: two for each timer (an escalation tells two, say)."""
+        return 2 * self.batch
+
 
 def run_once(caseloom: Caseloom, rhythm: Rhythm, *, sweep: bool = True) -> dict[str, int]:
     """One round: fire due timers, deliver due notifications, sweep routing (if `sweep`)."""
-    work: list[tuple[str, Command]] = [
-        ("timers", FireTimers(rhythm.name, rhythm.batch, rhythm.lease)),
-        ("notifications", DeliverNotifications(limit=2 * rhythm.batch)),
-    ]
+    work = [_firing(rhythm), _delivering(rhythm)]
     if sweep:
         work.append(("routing", SweepRouting()))
     return _handle(caseloom, work)
+
+
+def _firing(rhythm: Rhythm) -> tuple[str, Command]:
+    return "timers", FireTimers(rhythm.name, rhythm.batch, rhythm.lease)
+
+
+def _delivering(rhythm: Rhythm) -> tuple[str, Command]:
+    return "notifications", DeliverNotifications(limit=rhythm.deliveries)
 
 
 def _handle(caseloom: Caseloom, work: list[tuple[str, Command]]) -> dict[str, int]:
@@ -89,9 +99,7 @@ def _fire_until(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> No
     routing every `sweep_every` seconds."""
     next_sweep = 0.0
     while not stop.is_set():
-        work: list[tuple[str, Command]] = [
-            ("timers", FireTimers(rhythm.name, rhythm.batch, rhythm.lease))
-        ]
+        work = [_firing(rhythm)]
         if time.monotonic() >= next_sweep:
             next_sweep = time.monotonic() + rhythm.sweep_every
             work.append(("routing", SweepRouting()))
@@ -102,8 +110,7 @@ def _fire_until(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> No
 
 def _deliver_until(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:
     """Send due notifications every `poll` seconds (at once again after a full batch)."""
-    limit = 2 * rhythm.batch
     while not stop.is_set():
-        counts = _handle(caseloom, [("notifications", DeliverNotifications(limit=limit))])
-        if sum(counts.values()) < limit:
+        counts = _handle(caseloom, [_delivering(rhythm)])
+        if sum(counts.values()) < rhythm.deliveries:  # nothing more is due yet
             stop.wait(rhythm.poll)

@@ -26,7 +26,7 @@ def append(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) ->
         conn.execute(insert(table), rows)
         return
     columns = tuple(rows[0])
-    processors = _processors(conn.dialect, table, columns)
+    processors = [(name, _processor(conn.dialect, table, name)) for name in columns]
     driver = conn.connection.driver_connection
     assert driver is not None, "a connection in a transaction has its driver connection"
     with driver.cursor() as cursor, cursor.copy(_copy(table.name, columns)) as copy:
@@ -39,12 +39,6 @@ def _copy(table: str, columns: tuple[str, ...]) -> sql.Composed:
     return sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
     )
-
-
-def _processors(
-    dialect: Dialect, table: Table, columns: tuple[str, ...]
-) -> list[tuple[str, Callable[[Any], Any]]]:
-    return [(name, _processor(dialect, table, name)) for name in columns]
 
 
 @cache

@@ -70,18 +70,16 @@ class SqlRepRepository:
 
     def addresses(self, rep_ids: Sequence[str]) -> Mapping[str, str]:
         """Reps loaded in this unit of work answer for themselves (they may have changed)."""
-        wanted = dict.fromkeys(rep_ids)
-        missing = [i for i in wanted if i not in self._tracked and i not in self._addresses]
+        missing = [i for i in rep_ids if i not in self._tracked and i not in self._addresses]
         if missing:
             found = self._conn.execute(
                 select(reps.c.id, reps.c.email).where(among(self._conn, reps.c.id, missing))
             )
             self._addresses.update(dict(found.all()))
-        known = {i: rep.email for i, (rep, _) in self._tracked.items() if i in wanted}
         return {
-            i: known.get(i) or self._addresses[i]
-            for i in wanted
-            if i in known or i in self._addresses
+            i: self._tracked[i][0].email if i in self._tracked else self._addresses[i]
+            for i in rep_ids
+            if i in self._tracked or i in self._addresses
         }
 
     def get(self, rep_id: str) -> Rep:
