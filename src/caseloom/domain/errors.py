@@ -8,7 +8,8 @@ CaseloomError
 ├── Conflict              the request clashes with stored state
 │   ├── ConcurrencyConflict   someone else changed the aggregate first; retry
 │   └── IdempotencyConflict   an Idempotency-Key was reused for a different request
-└── PolicyError           a policy is invalid; carries every problem found
+├── PolicyError           a policy is invalid; carries every problem found
+└── TravelUnavailable     the routing server for travel times did not answer usefully
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class DeliveryFailed(CaseloomError):
 
 class Conflict(CaseloomError):
     pass
+
+
+class TravelUnavailable(CaseloomError):
+    """The routing server that gives travel times failed: down, slow, or an answer not usable."""
 
 
 class ConcurrencyConflict(Conflict):

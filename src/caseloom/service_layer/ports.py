@@ -14,6 +14,8 @@ from caseloom.domain.case import Case, CaseStatus
 from caseloom.domain.conditions import Condition, Facts
 from caseloom.domain.customer import Customer
 from caseloom.domain.events import Event
+from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem
+from caseloom.domain.field.geo import Point, TravelMatrix
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting
@@ -73,6 +75,28 @@ class Notifier(Protocol):
         """Deliver it; return what the far end said (e.g. "250 OK", "HTTP 204").
 
         Raises `DeliveryFailed` (with `permanent=True` when retrying cannot help)."""
+        ...
+
+
+class TravelTimes(Protocol):
+    """How long it takes to drive between places: straight-line estimates or a routing server."""
+
+    def matrix(self, points: Sequence[Point]) -> TravelMatrix:
+        """Seconds and metres from every point to every point; raises `TravelUnavailable`."""
+        ...
+
+
+class DispatchSolver(Protocol):
+    """A vehicle routing solver with time windows: which technician visits what, and when."""
+
+    @property
+    def name(self) -> str:
+        """The solver and its settings, e.g. "vroom (exploration 5)", for the journey."""
+        ...
+
+    def solve(self, problem: DispatchProblem, budget: timedelta) -> DispatchPlan:
+        """The best plan found within `budget`: pinned visits kept as pinned, every window,
+        break, shift, capacity and allowed shift respected; what cannot fit is unassigned."""
         ...
 
 

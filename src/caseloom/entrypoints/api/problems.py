@@ -19,6 +19,7 @@ from caseloom.domain.errors import (
     NotEligible,
     NotFound,
     PolicyError,
+    TravelUnavailable,
 )
 
 MEDIA_TYPE = "application/problem+json"
@@ -29,6 +30,7 @@ _STATUS: list[tuple[type[CaseloomError], int, str]] = [
     (NotEligible, 409, "not-eligible"),
     (Conflict, 409, "conflict"),
     (PolicyError, 422, "invalid-policy"),
+    (TravelUnavailable, 503, "travel-unavailable"),
 ]
 
 
