@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from bench import (
     core_throughput,
+    dispatch_solomon,
     routing_simulation,
     routing_speed,
     sla_timers,
@@ -27,6 +28,7 @@ BENCHMARKS: tuple[Callable[[int], Outcome], ...] = (
     routing_speed.run,
     routing_simulation.run,
     sla_timers.run,
+    dispatch_solomon.run,
 )
 
 

@@ -16,6 +16,9 @@ from caseloom.domain.conditions import Condition, Facts
 from caseloom.domain.customer import Customer
 from caseloom.domain.errors import ConcurrencyConflict, Conflict, DeliveryFailed, NotFound
 from caseloom.domain.events import Event
+from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem, Route, Stop, Visit
+from caseloom.domain.field.geo import Point, TravelMatrix
+from caseloom.domain.field.work_order import WorkOrder, WorkOrderStatus, work_order_number
 from caseloom.domain.journey import JourneyEntry
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
@@ -109,6 +112,7 @@ class FakeStore:
     timers: dict[tuple[int, str], StoredTimer] = field(default_factory=dict)
     outbox: list[StoredNotification] = field(default_factory=list)
     counter: int = 0
+    work_orders: dict[int, WorkOrder] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,7 +249,7 @@ class FakeOutbox:
 def _stored(aggregate: A) -> A:
     """What a database keeps of an aggregate: its state, never its unreleased events."""
     kept = copy.deepcopy(aggregate)
-    if isinstance(kept, Case | Rep):
+    if isinstance(kept, Case | Rep | WorkOrder):
         kept.events.clear()
     return kept
 
@@ -413,6 +417,128 @@ class FakeRepRepository(_Keyed[Rep]):
         return ready, [r for r in members if r not in ready]
 
 
+class FakeTechnicianRepository(_Keyed[Technician]):
+    def in_team(self, team: str) -> list[Technician]:
+        return [
+            self.get(t.id)
+            for t in sorted(self.stored.values(), key=lambda t: t.id)
+            if t.team == team
+        ]
+
+
+class FakeWorkOrderRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.seen: dict[int, WorkOrder] = {}
+        self.new: set[int] = set()
+
+    def next_number(self) -> int:
+        return len(self.store.work_orders) + len(self.new) + 1
+
+    def add(self, order: WorkOrder) -> None:
+        self.seen[order.number] = order
+        self.new.add(order.number)
+
+    def get(self, ref: str) -> WorkOrder:
+        number = work_order_number(ref)
+        if number not in self.seen:
+            if number not in self.store.work_orders:
+                raise NotFound(f"no work order {ref}")
+            self.seen[number] = copy.deepcopy(self.store.work_orders[number])
+        return self.seen[number]
+
+    def for_case(self, ref: str) -> WorkOrder | None:
+        mine = [o for o in self.store.work_orders.values() if o.case_ref == ref]
+        return self.get(max(mine, key=lambda o: o.number).ref) if mine else None
+
+    def unfinished(self, team: str) -> list[WorkOrder]:
+        statuses = (WorkOrderStatus.OPEN, WorkOrderStatus.SCHEDULED)
+        stored = sorted(self.store.work_orders.values(), key=lambda o: o.number)
+        return [self.get(o.ref) for o in stored if o.team == team and o.status in statuses]
+
+    def booked_with(
+        self, technicians: Sequence[str], start: datetime, end: datetime
+    ) -> list[WorkOrder]:
+        def booked(order: WorkOrder) -> bool:
+            live = order.appointment
+            return live is not None and live.technician in technicians and start <= live.start < end
+
+        return [self.get(o.ref) for o in self.store.work_orders.values() if booked(o)]
+
+    def flush(self) -> None:
+        for number, order in self.seen.items():
+            stored = self.store.work_orders.get(number)
+            if number not in self.new and (stored is None or stored.version != order.version):
+                raise ConcurrencyConflict(f"{order.ref} was changed by someone else meanwhile")
+            order.version += 1
+            for at, appointment in enumerate(order.appointments, start=1):
+                appointment.id = appointment.id or number * 100 + at
+            self.store.work_orders[number] = _stored(order)
+
+
+class FakeTravel:
+    """Straight lines on a flat map: 111 km per degree either way, at 60 km/h."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []  # the number of points of each matrix asked for
+
+    def matrix(self, points: Sequence[Point]) -> TravelMatrix:
+        self.asked.append(len(points))
+        metres = [
+            [
+                round(111_000 * (abs(a.latitude - b.latitude) + abs(a.longitude - b.longitude)))
+                for b in points
+            ]
+            for a in points
+        ]
+        return TravelMatrix([[round(m * 0.06) for m in row] for row in metres], metres)
+
+    def close(self) -> None:
+        pass
+
+
+class GreedySolver:
+    """Pinned visits where they are, then each visit by priority at the end of the first
+    allowed shift that still has room. No breaks, no capacities: enough for the agents' tests."""
+
+    name = "greedy (test)"
+
+    def solve(self, problem: DispatchProblem, budget: timedelta) -> DispatchPlan:
+        routes: dict[str, list[Stop]] = {s.id: [] for s in problem.shifts}
+        unassigned = []
+        ordered = sorted(problem.visits, key=lambda v: (v.pin is None, -v.priority, v.id))
+        for visit in ordered:
+            if not self._place(problem, visit, routes):
+                unassigned.append(visit.id)
+        built = tuple(
+            Route(s.id, tuple(routes[s.id]), 0, s.window.start, s.window.end)
+            for s in problem.shifts
+        )
+        return DispatchPlan(built, tuple(unassigned), self.name)
+
+    def _place(self, problem: DispatchProblem, visit: Visit, routes: dict[str, list[Stop]]) -> bool:
+        for shift in problem.shifts:
+            allowed = visit.shifts is None or shift.id in visit.shifts
+            if not allowed or (visit.pin and visit.pin.shift != shift.id):
+                continue
+            stops = routes[shift.id]
+            place = problem.visit(stops[-1].visit).place if stops else shift.start
+            ready = (stops[-1].end if stops else shift.window.start) + problem.durations[place][
+                visit.place
+            ]
+            start = (
+                visit.pin.start if visit.pin else max(ready, *(w.start for w in visit.windows[:1]))
+            )
+            fits_window = not visit.windows or start <= visit.windows[0].end
+            back = problem.durations[visit.place][
+                shift.end if shift.end is not None else visit.place
+            ]
+            if fits_window and start + visit.service + back <= shift.window.end:
+                stops.append(Stop(visit.id, ready, start, start + visit.service))
+                return True
+        return False
+
+
 class FakeNotifier:
     """Records what it sends; `fail` makes the next sends fail (permanently if asked)."""
 
@@ -485,7 +611,8 @@ class FakeUnitOfWork:
     def __enter__(self) -> Self:
         self.cases = FakeCaseRepository(self.store)
         self.reps = FakeRepRepository(self.store.reps, "rep")
-        self.technicians = _Keyed[Technician](self.store.technicians, "technician")
+        self.technicians = FakeTechnicianRepository(self.store.technicians, "technician")
+        self.work_orders = FakeWorkOrderRepository(self.store)
         self.customers = FakeCustomerRepository(self.store)
         self.policies = FakePolicyRepository(self.store)
         self.timers = FakeTimerRepository(self.store)
@@ -504,10 +631,16 @@ class FakeUnitOfWork:
         self.cases.flush()
         self.reps.flush()
         self.technicians.flush()
+        self.work_orders.flush()
         self.timers.flush()
         self.outbox.flush()
         self.committed = True
-        for aggregate in [*self.cases.seen.values(), *self.reps.seen.values()]:
+        seen = [
+            *self.cases.seen.values(),
+            *self.reps.seen.values(),
+            *self.work_orders.seen.values(),
+        ]
+        for aggregate in seen:
             self._events.extend(aggregate.events)
             aggregate.events.clear()
 

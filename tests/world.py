@@ -26,8 +26,10 @@ from tests.fakes import (
     FakeLlm,
     FakeNotifier,
     FakeStore,
+    FakeTravel,
     FakeTriageModel,
     FakeUnitOfWork,
+    GreedySolver,
     OneByOneAssigner,
 )
 
@@ -90,6 +92,8 @@ class World:
             llm=llm,
             assigner=OneByOneAssigner(),
             notifier=self.notifier,
+            travel=FakeTravel(),
+            solver=GreedySolver(),
         )
         self.wiring = wiring
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)

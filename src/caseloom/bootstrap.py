@@ -20,12 +20,14 @@ from caseloom.adapters.clock import SimulatedClock, SystemClock
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
+from caseloom.adapters.dispatch import make_solver
 from caseloom.adapters.llm import make_provider
 from caseloom.adapters.notify import ChannelNotifier, LogNotifier
 from caseloom.adapters.notify.smtp import smtp_notifier
 from caseloom.adapters.notify.webhook import WebhookNotifier, WebhookTarget
 from caseloom.adapters.organisation import read_organisation
 from caseloom.adapters.policy import LoadedPolicy, YamlPolicyLoader
+from caseloom.adapters.travel import make_travel
 from caseloom.adapters.triage_local.evaluation import Evaluation, evaluate
 from caseloom.adapters.triage_local.model import BUILTIN, REPLY_MODEL, LocalTriageModel
 from caseloom.adapters.triage_local.store import ModelCard, ModelStore
@@ -33,16 +35,19 @@ from caseloom.adapters.triage_local.training import Labelled, read_labelled, tra
 from caseloom.config import DEMO_POLICY, Settings
 from caseloom.domain import commands, events
 from caseloom.domain.errors import InvalidInput
+from caseloom.domain.field.spec import FieldSpec
 from caseloom.domain.policy import NotificationSpec, Policy, TriageSpec
 from caseloom.service_layer import workforce
-from caseloom.service_layer.agents import intake, resolution, routing, supervisor, triage
+from caseloom.service_layer.agents import field, intake, resolution, routing, supervisor, triage
 from caseloom.service_layer.messagebus import Handler, MessageBus
 from caseloom.service_layer.ports import (
     Assigner,
     Clock,
     ConditionEngine,
+    DispatchSolver,
     LlmProvider,
     Notifier,
+    TravelTimes,
     TriageModel,
     UnitOfWork,
 )
@@ -164,6 +169,21 @@ def make_notifier(spec: NotificationSpec, smtp_url: str | None) -> ChannelNotifi
     return ChannelNotifier(email, WebhookNotifier(targets))
 
 
+def make_field(spec: FieldSpec) -> tuple[TravelTimes, DispatchSolver]:
+    """Travel times and the dispatch solver as the policy's `field` section chooses them."""
+    travel = spec.travel
+    return (
+        make_travel(
+            travel.model.value,
+            speed_kmh=travel.speed_kmh,
+            url=travel.url,
+            profile=travel.profile,
+            timeout=travel.timeout.total_seconds(),
+        ),
+        make_solver(spec.solver),
+    )
+
+
 def fresh_sqlite(config: Settings) -> None:
     """Delete the SQLite database file the settings name, so the next start is empty."""
     url = make_url(config.database_url)
@@ -208,6 +228,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     llm = make_provider(spec.llm, key, clock) if spec.llm else None
     notifier = make_notifier(loaded.policy.notifications, config.smtp_url)
+    travel, solver = make_field(loaded.policy.field_service)
     bus = MessageBus(
         uow,
         *handlers(
@@ -218,6 +239,8 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             llm=llm,
             assigner=OptimalAssigner(),
             notifier=notifier,
+            travel=travel,
+            solver=solver,
         ),
     )
 
@@ -225,6 +248,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
         if llm:
             llm.close()
         notifier.close()
+        travel.close()
         engine.dispose()
 
     return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=close)
@@ -239,6 +263,8 @@ def handlers(
     llm: LlmProvider | None,
     assigner: Assigner,
     notifier: Notifier,
+    travel: TravelTimes,
+    solver: DispatchSolver,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
     """Every command's handler and every event's subscribers, with their dependencies bound."""
 
@@ -247,6 +273,8 @@ def handlers(
 
     timed = {"policy": policy, "clock": clock}
     decided = {**timed, "conditions": conditions}
+    mapped = {**timed, "travel": travel}
+    planned = {**mapped, "solver": solver}
     command_handlers: dict[type[commands.Command], Handler] = {
         commands.OpenCase: bind(intake.open_case, **timed),
         commands.AddMessage: bind(intake.add_message, model=model, **timed),
@@ -273,6 +301,12 @@ def handlers(
         commands.RegisterTechnician: bind(workforce.register_technician, policy=policy),
         commands.SetRepPresence: bind(workforce.set_rep_presence),
         commands.SetTechnicianPresence: bind(workforce.set_technician_presence),
+        commands.HandOffCase: bind(field.hand_off_case, **decided),
+        commands.OfferVisits: bind(field.offer_visits, **mapped),
+        commands.BookVisit: bind(field.book_visit, **mapped),
+        commands.MoveVisit: bind(field.move_visit, **timed),
+        commands.ChangeWorkOrder: bind(field.change_work_order, **timed),
+        commands.OptimiseDispatch: bind(field.optimise, **planned),
     }
     event_handlers: dict[type[events.Event], list[Handler]] = {
         events.CaseOpened: [bind(triage.triage_case, model=model, llm=llm, **decided)],
@@ -296,5 +330,8 @@ def handlers(
             bind(resolution.act_on_reply, **timed),
             bind(supervisor.restamp_after_reply, **decided),
         ],
+        events.RepReplied: [bind(field.hand_off_after_reply, **decided)],
+        events.CaseHandedOff: [bind(field.schedule_visit, **planned)],
+        events.VisitMoved: [bind(field.schedule_visit, **planned)],
     }
     return command_handlers, event_handlers

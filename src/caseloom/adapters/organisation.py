@@ -74,6 +74,8 @@ class _Technician(_Doc):
     equipment: list[str] = []
     home: _Place | None = None
     presence: Presence = Presence.OFFLINE
+    calendar: str | None = Field(None, min_length=1)  # a shift calendar; default: the team's
+    max_travel_km: float | None = Field(None, gt=0)  # how far from home they go
 
 
 class _Organisation(_Doc):
@@ -133,6 +135,8 @@ def read_organisation(path: Path) -> list[Command]:
                 tuple(t.equipment),
                 t.home.location() if t.home else None,
                 t.presence,
+                t.calendar,
+                t.max_travel_km,
             )
             for t in doc.technicians
         ),

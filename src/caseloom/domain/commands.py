@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from caseloom.domain.case import Channel, MessageKind
 from caseloom.domain.customer import Location
@@ -122,6 +123,8 @@ class RegisterTechnician(Command):
     equipment: tuple[str, ...] = ()
     home_base: Location | None = None
     presence: Presence = Presence.OFFLINE
+    calendar: str | None = None  # a shift calendar in the policy; None: the team's
+    max_travel_km: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,3 +216,63 @@ class ReevaluateSla(Command):
     version set: targets and calendars change, started times and paused time are kept."""
 
     actor: str = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class HandOffCase(Command):
+    """A person hands the case to field service; a handoff rule from its team must hold."""
+
+    ref: str
+    actor: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OfferVisits(Command):
+    """Graded slot offers for one work order, with every technician left out and why."""
+
+    work_order: str
+    limit: int | None = None  # default: the policy's `field.appointments.offers`
+
+
+@dataclass(frozen=True, slots=True)
+class BookVisit(Command):
+    """Book (or rebook) a visit: a technician who matches, at a start that fits their day."""
+
+    work_order: str
+    technician: str
+    start: datetime
+    actor: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MoveVisit(Command):
+    """The visit moves on: dispatched, travelling, on_site, completed or cannot_complete."""
+
+    work_order: str
+    status: str
+    actor: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeWorkOrder(Command):
+    """Set the customer's time window or the place of the visit (before it is dispatched)."""
+
+    work_order: str
+    actor: str
+    window: tuple[datetime, datetime] | None = None
+    location: tuple[float, float] | None = None  # latitude, longitude
+    place: str = ""
+    clear_window: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OptimiseDispatch(Command):
+    """Plan every open and scheduled work order of a field team over a horizon."""
+
+    team: str
+    actor: str
+    dry_run: bool = True
+    horizon: timedelta | None = None  # default: the policy's `field.optimise.horizon`

@@ -133,3 +133,29 @@ class SlaRetimed(Event):
     """A case's deadlines moved (a pause, a resume, another SLA policy)."""
 
     ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseHandedOff(Event):
+    ref: str
+    work_order: str
+    team: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitBooked(Event):
+    work_order: str
+    ref: str  # the case
+    technician: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitMoved(Event):
+    work_order: str
+    ref: str  # the case
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RepReplied(Event):
+    ref: str

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from caseloom.domain.conditions import Condition, Facts, Matcher
 from caseloom.domain.errors import InvalidInput
+from caseloom.domain.field.spec import FieldSpec, VisitSpec
 from caseloom.domain.routing.spec import RoutingSpec
 from caseloom.domain.sla import ALWAYS, BusinessCalendar, Escalation, SlaMetric
 from caseloom.domain.workforce import Team
@@ -204,7 +205,14 @@ class Handoff:
     to_team: str
     when: Condition
     create: str  # what the handoff creates, e.g. "work_order"
-    targets: Mapping[SlaMetric, timedelta]
+    targets: Mapping[SlaMetric, timedelta]  # the field SLA, from the handoff
+    visits: tuple[VisitSpec, ...] = ()  # first match says what the work order needs
+    label: str = ""  # its name, or its place: "handoffs[1]"
+    automatic: bool = True  # at the desk's first reply; else only when a person asks
+
+    def visit_for(self, facts: Facts, matches: Matcher) -> VisitSpec:
+        default = VisitSpec("the default visit", None)
+        return next((v for v in self.visits if v.when is None or matches(v.when, facts)), default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +231,7 @@ class Policy:
     handoffs: tuple[Handoff, ...]
     escalations: tuple[Escalation, ...] = ()
     notifications: NotificationSpec = NotificationSpec()
+    field_service: FieldSpec = field(default_factory=FieldSpec)
 
     @property
     def ref(self) -> str:
@@ -244,6 +253,12 @@ class Policy:
     def calendar(self, name: str) -> BusinessCalendar:
         """The calendar `name`; a clock whose calendar a later version removed counts 24x7."""
         return self.calendars.get(name) or replace(ALWAYS, name=name)
+
+    def handoff_from(self, team: str | None, facts: Facts, matches: Matcher) -> Handoff | None:
+        """The first handoff out of `team` whose criteria hold for `facts`."""
+        return next(
+            (h for h in self.handoffs if h.from_team == team and matches(h.when, facts)), None
+        )
 
     def escalation(self, escalation_id: str) -> Escalation | None:
         return next((e for e in self.escalations if e.id == escalation_id), None)

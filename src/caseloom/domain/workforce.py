@@ -140,7 +140,10 @@ class Rep:
 
 @dataclass(eq=False)
 class Technician:
-    """A field technician: a resource with a home base, certifications and equipment."""
+    """A field technician: a resource with a home base, certifications and equipment.
+
+    `calendar` names their shift calendar (None: their team's); `max_travel_km` is how far
+    from home base they go (their territory; None: no limit)."""
 
     id: str
     name: str
@@ -152,9 +155,15 @@ class Technician:
     home_base: Location | None = None
     presence: Presence = Presence.OFFLINE
     version: int = 0
+    calendar: str | None = None
+    max_travel_km: float | None = None
 
     def __post_init__(self) -> None:
         check_skills(self.skills, f"technician {self.id}")
+        if self.max_travel_km is not None and self.max_travel_km <= 0:
+            raise InvalidInput(
+                f"technician {self.id}: max_travel_km must be positive, not {self.max_travel_km}"
+            )
 
     def update_profile(self, other: Technician) -> None:
         self.name, self.email, self.team, self.skills = (
@@ -165,6 +174,7 @@ class Technician:
         )
         self.certifications, self.equipment = other.certifications, other.equipment
         self.home_base, self.presence = other.home_base, other.presence
+        self.calendar, self.max_travel_km = other.calendar, other.max_travel_km
 
     def certified_on(self, name: str, day: date) -> bool:
         return any(c.name == name and c.valid_on(day) for c in self.certifications)

@@ -270,7 +270,9 @@ def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
     shown = report.reopened[0] if report.reopened else None
     if shown:
         _print_journey(caseloom, shown)
-    if report.seed:  # high severity on site: 4h/24h, the manager told at 75% of the window
+    if report.seed:  # high severity on site: handed to the field, visited, resolved
+        if report.visit:
+            console.print(f"the seed case's field visit: {report.visit}")
         _print_journey(caseloom, report.seed)
     checked, breaks = journey_views.verify(caseloom.store)
     colour = "red" if breaks else "green"

@@ -28,6 +28,7 @@ from caseloom.domain.case import Channel, MessageKind
 from caseloom.domain.errors import CaseloomError
 from caseloom.domain.workforce import Presence
 from caseloom.views import cases as case_views
+from caseloom.views import field as field_views
 
 DEMO_DIR = Path(str(resources.files("caseloom") / "policies" / "demo"))
 DAY = timedelta(hours=9)
@@ -44,7 +45,8 @@ CHANNELS = [(Channel.EMAIL, 55), (Channel.PORTAL, 30), (Channel.PHONE, 10), (Cha
 STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes", "Robin Lee"]
 LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
 SEED_CONTACT = "hema.patel@example.com"  # a standard-tier customer: the high-severity SLA applies
-FIELD_REPLY = "An engineer is booked to visit first thing tomorrow; please stay clear of the cable."
+FIELD_REPLY = "We are sending an engineer today; please stay clear of the cable until they arrive."
+FIELD_DONE = "Cable re-terminated and the line tested end to end: 80 Mbps down."
 NIGHT_ENDS = timedelta(days=1)  # after the day's start: the SLA worker's night is over
 SWEEP_EVERY = timedelta(minutes=5)  # how often the routing worker sweeps, as `caseloom worker`
 
@@ -85,6 +87,7 @@ class DemoReport:
     routing: dict[str, int] = field(default_factory=dict)  # what the routing worker's sweeps did
     sla: dict[str, int] = field(default_factory=dict)  # what the SLA timers did, day and night
     seed: str | None = None  # the seed scenario's case
+    visit: str | None = None  # the seed's field visit: who, when, how it ended
 
 
 @dataclass(order=True)
@@ -291,8 +294,9 @@ class DemoDay:
             self._later(5, 30, reply)
 
         def reply() -> None:
-            if ref in self._awaiting_field:  # the engineer comes tomorrow: it stays open
+            if ref in self._awaiting_field:  # the desk's reply hands it to field service
                 self._send(commands.AddMessage(ref, MessageKind.REP_REPLY, rep, FIELD_REPLY))
+                self._follow_visit(ref)
                 return
             self._send(
                 commands.AddMessage(
@@ -346,6 +350,33 @@ class DemoDay:
             self._notice_case(ref)
 
         return start
+
+    def _follow_visit(self, ref: str) -> None:
+        """The technician's day, as the Field agent booked it: dispatched an hour before,
+        on the road, on site at the planned start, done when the work is."""
+        orders = field_views.list_work_orders(self.app.store, case=ref)
+        visit = orders[0].appointments[-1] if orders and orders[0].appointments else None
+        if visit is None or visit.status != "scheduled":
+            return
+        order, who = orders[0].ref, f"tech:{visit.technician}"
+        self.report.visit = (
+            f"{order}: {visit.technician}, {visit.start.astimezone(LONDON):%H:%M}-"
+            f"{visit.end.astimezone(LONDON):%H:%M}"
+        )
+        now = self.clock.now()
+        for at, status, note in (
+            (visit.start - timedelta(hours=1), "dispatched", ""),
+            (visit.start - timedelta(minutes=45), "travelling", ""),
+            (visit.start, "on_site", ""),
+            (visit.end, "completed", FIELD_DONE),
+        ):
+            self._at(max(at, now), self._visit_step(order, status, who, note))
+
+    def _visit_step(self, order: str, status: str, who: str, note: str) -> Callable[[], None]:
+        def step() -> None:
+            self._send(commands.MoveVisit(order, status, who, note))
+
+        return step
 
 
 def simulated_start(now: datetime) -> datetime:

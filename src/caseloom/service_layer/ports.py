@@ -16,6 +16,7 @@ from caseloom.domain.customer import Customer
 from caseloom.domain.events import Event
 from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem
 from caseloom.domain.field.geo import Point, TravelMatrix
+from caseloom.domain.field.work_order import WorkOrder
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting
@@ -83,6 +84,10 @@ class TravelTimes(Protocol):
 
     def matrix(self, points: Sequence[Point]) -> TravelMatrix:
         """Seconds and metres from every point to every point; raises `TravelUnavailable`."""
+        ...
+
+    def close(self) -> None:
+        """Release the connections to a routing server, if any."""
         ...
 
 
@@ -195,6 +200,30 @@ class TechnicianRepository(Protocol):
 
     def find(self, technician_id: str) -> Technician | None: ...
 
+    def in_team(self, team: str) -> list[Technician]: ...
+
+
+class WorkOrderRepository(Protocol):
+    def next_number(self) -> int: ...
+
+    def add(self, order: WorkOrder) -> None: ...
+
+    def get(self, ref: str) -> WorkOrder: ...
+
+    def for_case(self, ref: str) -> WorkOrder | None:
+        """The case's latest work order, if it has one."""
+        ...
+
+    def unfinished(self, team: str) -> list[WorkOrder]:
+        """The team's open and scheduled work orders, oldest first."""
+        ...
+
+    def booked_with(
+        self, technicians: Sequence[str], start: datetime, end: datetime
+    ) -> list[WorkOrder]:
+        """Work orders with a live visit of one of `technicians` starting in [start, end)."""
+        ...
+
 
 class CustomerRepository(Protocol):
     def add(self, customer: Customer) -> None: ...
@@ -267,6 +296,9 @@ class UnitOfWork(Protocol):
 
     @property
     def customers(self) -> CustomerRepository: ...
+
+    @property
+    def work_orders(self) -> WorkOrderRepository: ...
 
     @property
     def policies(self) -> PolicyRepository: ...

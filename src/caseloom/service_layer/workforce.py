@@ -33,9 +33,7 @@ def register_customer(cmd: RegisterCustomer, uow: UnitOfWork, *, policy: Policy)
 def register_rep(cmd: RegisterRep, uow: UnitOfWork, *, policy: Policy) -> None:
     _check_teams(f"rep {cmd.id}", cmd.teams, TeamKind.SERVICE, policy)
     _check_skills(f"rep {cmd.id}", cmd.skills, policy)
-    if cmd.calendar is not None and cmd.calendar not in policy.calendars:
-        known = ", ".join(sorted(policy.calendars))
-        raise InvalidInput(f"rep {cmd.id}: no calendar named {cmd.calendar!r}; calendars: {known}")
+    _check_calendar(f"rep {cmd.id}", cmd.calendar, policy)
     profile = Rep(
         cmd.id,
         cmd.name,
@@ -61,6 +59,7 @@ def register_rep(cmd: RegisterRep, uow: UnitOfWork, *, policy: Policy) -> None:
 def register_technician(cmd: RegisterTechnician, uow: UnitOfWork, *, policy: Policy) -> None:
     _check_teams(f"technician {cmd.id}", (cmd.team,), TeamKind.FIELD, policy)
     _check_skills(f"technician {cmd.id}", cmd.skills, policy)
+    _check_calendar(f"technician {cmd.id}", cmd.calendar, policy)
     profile = Technician(
         cmd.id,
         cmd.name,
@@ -71,6 +70,8 @@ def register_technician(cmd: RegisterTechnician, uow: UnitOfWork, *, policy: Pol
         cmd.equipment,
         cmd.home_base,
         cmd.presence,
+        calendar=cmd.calendar,
+        max_travel_km=cmd.max_travel_km,
     )
     with uow:
         technician = uow.technicians.find(cmd.id)
@@ -106,3 +107,9 @@ def _check_skills(who: str, skills: Mapping[str, int], policy: Policy) -> None:
     unknown = sorted(set(skills) - policy.skills)
     if unknown:
         raise InvalidInput(f"{who}: skills {', '.join(unknown)} are not declared in the policy")
+
+
+def _check_calendar(who: str, calendar: str | None, policy: Policy) -> None:
+    if calendar is not None and calendar not in policy.calendars:
+        known = ", ".join(sorted(policy.calendars))
+        raise InvalidInput(f"{who}: no calendar named {calendar!r}; calendars: {known}")

@@ -228,6 +228,49 @@ class TechnicianView(ReadModel):
     equipment: list[str]
     home: dict[str, object] | None
     presence: str
+    calendar: str | None = None
+    max_travel_km: float | None = None
+
+
+class AppointmentView(ReadModel):
+    id: int
+    work_order: str
+    case: str
+    technician: str
+    status: str
+    arrival_start: datetime
+    arrival_end: datetime
+    start: datetime
+    end: datetime
+    note: str
+    place: str = ""
+
+
+class WorkOrderView(ReadModel):
+    ref: str
+    case: str
+    team: str
+    status: str
+    requirements: dict[str, object]
+    duration_minutes: int
+    place: str
+    latitude: float | None
+    longitude: float | None
+    window_start: datetime | None
+    window_end: datetime | None
+    priority: int
+    respond_by: datetime | None
+    due_by: datetime | None
+    context: dict[str, object]
+    created_at: datetime
+    appointments: list[AppointmentView]
+
+
+class ScheduleView(ReadModel):
+    technician: str
+    start: datetime
+    end: datetime
+    visits: list[AppointmentView]
 
 
 class TeamView(ReadModel):
@@ -300,3 +343,37 @@ class RoutingExplanation(RoutingDecisionView):
     actor: str
     skill_gaps: list[str] = []  # a person's assignment: the skills the rep lacks
     batch: dict[str, int] | None = None  # a batch assignment: waiting, reps, placed
+
+
+class SlotOfferView(ReadModel):
+    technician: str
+    arrival: list[datetime]  # [from, until]: what the customer is told
+    start: datetime
+    grade: int  # 0-100, higher is better
+    detour_minutes: int
+    within_sla: bool
+
+
+class OfferingView(ReadModel):
+    work_order: str
+    offers: list[SlotOfferView]
+    excluded: dict[str, str]  # technician -> why they cannot take it
+
+
+class PlannedVisitView(ReadModel):
+    work_order: str
+    technician: str
+    start: datetime
+    end: datetime
+    pinned: bool
+
+
+class DispatchPlanView(ReadModel):
+    team: str
+    dry_run: bool
+    solver: str
+    seconds: float
+    travel_minutes: int
+    visits: list[PlannedVisitView]
+    changed: list[str]  # work orders whose visit the plan books or moves
+    unassigned: dict[str, str]  # work order -> why it is not in the plan

@@ -72,6 +72,8 @@ def _technician(row: Row[Any]) -> TechnicianView:
         equipment=row.equipment,
         home=row.home,
         presence=row.presence,
+        calendar=row.calendar,
+        max_travel_km=row.max_travel_km,
     )
 
 

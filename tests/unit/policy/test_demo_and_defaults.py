@@ -33,7 +33,7 @@ from tests.unit.policy.writing import (
 def test_the_demo_policy_loads_with_its_name_version_and_a_digest_of_its_text() -> None:
     loaded = load(DEMO)
 
-    assert loaded.policy.ref == "northwind-service@1"
+    assert loaded.policy.ref == "northwind-service@2"
     assert re.fullmatch(r"[0-9a-f]{64}", loaded.policy.digest)
     assert loaded.source == f"# --- {DEMO}\n{DEMO.read_text('utf-8')}"
 

@@ -55,7 +55,7 @@ def test_an_unknown_top_level_key_is_refused_naming_the_expected_keys(tmp_path: 
             "handoffs",
             "handoffs:\n  - {from: tier1, to: field-north, when: 'true', then: x}\n",
             "handoffs[0].then",
-            "from, to, when, create, sla",
+            "name, from, to, when, create, sla, work_order, on",
         ),
         (
             "calendars",

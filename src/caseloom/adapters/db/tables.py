@@ -136,6 +136,8 @@ technicians = Table(
     Column("equipment", JSON, nullable=False),
     Column("home", JSON),
     Column("presence", String(20), nullable=False),
+    Column("calendar", String(100)),
+    Column("max_travel_km", Float),
     _version(),
 )
 
@@ -292,4 +294,47 @@ idempotency_keys = Table(
     Column("digest", String(64), nullable=False),
     Column("case_id", ForeignKey("cases.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+work_orders = Table(
+    "work_orders",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # its number
+    Column("ref", String(20), nullable=False, unique=True),
+    Column("case_id", BigInteger, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("team", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("requirements", JSON, nullable=False),
+    Column("duration_s", Integer, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("place", String(200), nullable=False),
+    Column("window_start", UtcDateTime),
+    Column("window_end", UtcDateTime),
+    Column("priority", SmallInteger, nullable=False),
+    Column("respond_by", UtcDateTime),
+    Column("due_by", UtcDateTime),
+    Column("context", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    _version(),
+    Index(None, "team", "status"),
+)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("work_order_id", BigInteger, ForeignKey("work_orders.id"), nullable=False, index=True),
+    Column("technician_id", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("arrival_start", UtcDateTime, nullable=False),
+    Column("arrival_end", UtcDateTime, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "technician_id", "starts_at"),
 )

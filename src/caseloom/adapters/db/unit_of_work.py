@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction, insert, select
 
 from caseloom.adapters.db.cases import SqlCaseRepository
+from caseloom.adapters.db.field import SqlWorkOrderRepository
 from caseloom.adapters.db.sla import SqlNotificationOutbox, SqlTimerRepository
 from caseloom.adapters.db.tables import policies
 from caseloom.adapters.db.workforce import (
@@ -19,6 +20,7 @@ from caseloom.adapters.db.workforce import (
 from caseloom.domain.case import Case
 from caseloom.domain.errors import Conflict
 from caseloom.domain.events import Event
+from caseloom.domain.field.work_order import WorkOrder
 from caseloom.domain.policy import Policy
 from caseloom.domain.workforce import Rep
 from caseloom.service_layer.ports import Clock
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
     policies: SqlPolicyRepository
     timers: SqlTimerRepository
     outbox: SqlNotificationOutbox
+    work_orders: SqlWorkOrderRepository
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine, self._clock = engine, clock
@@ -77,6 +80,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(self._conn, self._clock)
         self.timers = SqlTimerRepository(self._conn)
         self.outbox = SqlNotificationOutbox(self._conn)
+        self.work_orders = SqlWorkOrderRepository(self._conn)
         return self
 
     def __exit__(
@@ -98,9 +102,14 @@ class SqlUnitOfWork:
         self.cases.flush()
         self.reps.flush()
         self.technicians.flush()
+        self.work_orders.flush()
         self.outbox.flush()
         self._tx.commit()
-        aggregates: list[Case | Rep] = [*self.cases.seen, *self.reps.seen]
+        aggregates: list[Case | Rep | WorkOrder] = [
+            *self.cases.seen,
+            *self.reps.seen,
+            *self.work_orders.seen,
+        ]
         for aggregate in aggregates:
             self._events.extend(aggregate.events)
             aggregate.events.clear()

@@ -228,6 +228,8 @@ def _technician_row(t: Technician) -> dict[str, Any]:
             "lon": home.longitude,
         },
         "presence": t.presence.value,
+        "calendar": t.calendar,
+        "max_travel_km": t.max_travel_km,
     }
 
 
@@ -247,6 +249,8 @@ def _technician(row: Any) -> Technician:
         home,
         Presence(row.presence),
         row.version,
+        row.calendar,
+        row.max_travel_km,
     )
 
 
@@ -268,6 +272,16 @@ class SqlTechnicianRepository:
             technician = _technician(row)
             self._tracked[technician_id] = (technician, _technician_row(technician))
         return self._tracked[technician_id][0]
+
+    def in_team(self, team: str) -> list[Technician]:
+        rows = self._conn.execute(
+            select(technicians).where(technicians.c.team == team).order_by(technicians.c.id)
+        ).all()
+        for row in rows:
+            if row.id not in self._tracked:
+                technician = _technician(row)
+                self._tracked[row.id] = (technician, _technician_row(technician))
+        return [self._tracked[row.id][0] for row in rows]
 
     def get(self, technician_id: str) -> Technician:
         technician = self.find(technician_id)

@@ -14,14 +14,14 @@ from pydantic import BaseModel, ValidationError
 
 from caseloom.adapters import yaml_source
 from caseloom.adapters.conditions import ZenConditionEngine
+from caseloom.adapters.policy import field as field_section
 from caseloom.adapters.policy import routing
 from caseloom.adapters.policy import sla as sla_section
-from caseloom.adapters.policy.places import condition, label, origin
+from caseloom.adapters.policy.places import condition, label
 from caseloom.adapters.policy.schema import LlmDoc, PolicyDoc
 from caseloom.adapters.triage_local.store import ModelStore
 from caseloom.adapters.yaml_source import Path_, Source
 from caseloom.domain.case import PRIORITIES, Severity
-from caseloom.domain.conditions import Condition
 from caseloom.domain.errors import CaseloomError, InvalidInput, PolicyError
 from caseloom.domain.policy import (
     CASE_FIELDS,
@@ -31,7 +31,6 @@ from caseloom.domain.policy import (
     TRIAGE_FIELDS,
     CustomField,
     FieldType,
-    Handoff,
     LlmProviderKind,
     LlmSpec,
     PersonalData,
@@ -41,7 +40,7 @@ from caseloom.domain.policy import (
     StampRule,
     TriageSpec,
 )
-from caseloom.domain.sla import ALWAYS, SlaMetric
+from caseloom.domain.sla import ALWAYS
 from caseloom.domain.triage import BOOLEAN_LABELS, SENTIMENTS, URGENCIES
 from caseloom.domain.workforce import Team, TeamKind
 
@@ -308,11 +307,7 @@ class _Checker:
         self.catch_all(("sla",), self.doc.sla, "SLA policy")
 
     def _handoffs(self) -> None:
-        for index, handoff in enumerate(self.doc.handoffs):
-            path: Path_ = ("handoffs", index)
-            self.team((*path, "from"), handoff.from_team, "service")
-            self.team((*path, "to"), handoff.to, "field")
-            self.condition((*path, "when"), handoff.when)
+        field_section.check(self, self.doc)
 
 
 def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
@@ -353,20 +348,9 @@ def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
         escalations=sla_section.escalations(source, doc),
         notifications=sla_section.notifications(doc),
         routing=routing.build(source, doc.routing),
-        handoffs=tuple(
-            Handoff(
-                h.from_team,
-                h.to,
-                Condition(h.when, origin(source, ("handoffs", i, "when"))),
-                h.create,
-                {_HANDOFF_METRICS[k]: v for k, v in h.sla.items()},
-            )
-            for i, h in enumerate(doc.handoffs)
-        ),
+        handoffs=field_section.handoffs(source, doc),
+        field_service=field_section.field_spec(doc.field),
     )
-
-
-_HANDOFF_METRICS = {"response": SlaMetric.FIRST_RESPONSE, "resolution": SlaMetric.RESOLUTION}
 
 
 def _labels(

@@ -228,7 +228,16 @@ def _pauses(value: object) -> object:
 
 
 Status = Literal[
-    "queued", "offered", "assigned", "in_progress", "waiting_on_customer", "resolved", "closed"
+    "queued",
+    "offered",
+    "assigned",
+    "in_progress",
+    "waiting_on_customer",
+    "handed_off",
+    "visit_scheduled",
+    "on_site",
+    "resolved",
+    "closed",
 ]
 
 
@@ -442,12 +451,61 @@ class RoutingDoc(Doc):
     batch: BatchDoc = BatchDoc()
 
 
+class VisitDoc(Doc):
+    """A work-order rule: what the visit needs when its condition holds."""
+
+    name: str | None = None
+    when: str | None = None
+    skills: dict[str, Level] = {}
+    certifications: list[Name] = []  # valid on the visit date
+    equipment: list[Name] = []  # carried by the technician
+    duration: Duration = timedelta(hours=1)
+
+
 class HandoffDoc(Doc):
+    name: str | None = None
     from_team: str = Field(alias="from")
     to: str
     when: str
     create: Literal["work_order"] = "work_order"
     sla: dict[Literal["response", "resolution"], Duration] = {}
+    work_order: list[VisitDoc] = []  # first match; none: a one-hour visit needing nothing
+    on: Literal["first_reply", "request"] = "first_reply"  # when the desk has answered, or asked
+
+
+class RequiresDoc(Doc):
+    """How matching reads requirements; these are the rules, spelled out for the reader."""
+
+    certification: Literal["valid_on_visit_date"] = "valid_on_visit_date"
+    equipment: Literal["from_work_order"] = "from_work_order"
+
+
+class TravelDoc(Doc):
+    model: Literal["haversine", "osrm", "valhalla"] = "haversine"
+    speed_kmh: float = Field(40.0, gt=0, le=200)  # the straight-line model's average speed
+    url: str | None = None  # the routing server, for osrm and valhalla
+    profile: str | None = None  # e.g. driving (osrm), auto (valhalla)
+    timeout: Duration = timedelta(seconds=10)
+
+
+class AppointmentsDoc(Doc):
+    arrival_window: Duration = timedelta(hours=2)
+    offers: int = Field(5, ge=1, le=50)
+    auto_book: bool = True  # the Field agent books the best offer at the handoff
+
+
+class OptimiseDoc(Doc):
+    horizon: Duration = timedelta(days=2)
+    time_limit: Duration = timedelta(seconds=5)
+    solver: Literal["vroom", "ortools"] = "vroom"
+    emergency_priority: int = Field(1, ge=1, le=4)
+
+
+class FieldDoc(Doc):
+    requires: RequiresDoc = RequiresDoc()
+    travel: TravelDoc = TravelDoc()
+    appointments: AppointmentsDoc = AppointmentsDoc()
+    optimise: OptimiseDoc = OptimiseDoc()
 
 
 class PolicyDoc(Doc):
@@ -464,3 +522,4 @@ class PolicyDoc(Doc):
     notifications: NotificationsDoc = NotificationsDoc()
     routing: RoutingDoc
     handoffs: list[HandoffDoc] = []
+    field: FieldDoc = FieldDoc()

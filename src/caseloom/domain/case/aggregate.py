@@ -428,6 +428,43 @@ class Case:
         if changed:
             self.events.append(events.CaseFactsChanged(self.ref, changed))
 
+    # -- field service ------------------------------------------------------------------------
+
+    def hand_off(
+        self,
+        team: str,
+        *,
+        inputs: Mapping[str, object],
+        decision: Mapping[str, object],
+        reason: str,
+        by: Attribution,
+    ) -> None:
+        """The desk hands the case to a field team: the rep's capacity is freed, the work
+        order (in `decision`) goes with it."""
+        previous, units = self.occupying_owner, self.need.units
+        self._move(CaseStatus.HANDED_OFF)
+        self.team, self.owner, self.offer_expires_at, self.queued_at = team, None, None, None
+        self._record("handoff", by, inputs=inputs, decision=decision, reason=reason)
+        if previous:
+            self.events.append(events.CaseReleased(self.ref, previous, units))
+
+    def follow_visit(
+        self,
+        to: CaseStatus,
+        technician: str | None,
+        *,
+        step: str,
+        decision: Mapping[str, object],
+        reason: str,
+        by: Attribution,
+    ) -> None:
+        """A visit was booked, rebooked or cancelled, or the technician arrived: the case
+        follows (the technician owns it while a visit is booked)."""
+        before = self.status
+        self._move(to)
+        self.owner = technician
+        self._record(step, by, inputs={"from": before}, decision=decision, reason=reason)
+
     # -- the work, by people ------------------------------------------------------------------
 
     def start_work(self, by: Attribution) -> None:
@@ -488,6 +525,7 @@ class Case:
         if kind is MessageKind.REP_REPLY:
             self._meet(SlaMetric.FIRST_RESPONSE, by.at)
             self._meet(SlaMetric.NEXT_RESPONSE, by.at)
+            self.events.append(events.RepReplied(self.ref))
         elif kind is MessageKind.CUSTOMER_REPLY:
             self._on_customer_reply(by, reading.changes if reading else ())
             self.events.append(events.CustomerReplied(self.ref))

@@ -18,6 +18,9 @@ class CaseStatus(StrEnum):
     ASSIGNED = "assigned"
     IN_PROGRESS = "in_progress"
     WAITING_ON_CUSTOMER = "waiting_on_customer"
+    HANDED_OFF = "handed_off"  # with a field team, no visit booked yet
+    VISIT_SCHEDULED = "visit_scheduled"  # a technician's visit is booked
+    ON_SITE = "on_site"  # the technician is there
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
@@ -28,11 +31,20 @@ TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
     S.NEW: frozenset({S.TRIAGED, S.TRIAGE_REVIEW}),
     S.TRIAGE_REVIEW: frozenset({S.TRIAGED}),
     S.TRIAGED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
-    S.QUEUED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
+    S.QUEUED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED, S.HANDED_OFF}),
     S.OFFERED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
-    S.ASSIGNED: frozenset({S.IN_PROGRESS, S.QUEUED, S.OFFERED, S.ASSIGNED, S.RESOLVED}),
-    S.IN_PROGRESS: frozenset({S.WAITING_ON_CUSTOMER, S.RESOLVED, S.QUEUED, S.OFFERED, S.ASSIGNED}),
-    S.WAITING_ON_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.QUEUED, S.OFFERED, S.ASSIGNED}),
+    S.ASSIGNED: frozenset(
+        {S.IN_PROGRESS, S.QUEUED, S.OFFERED, S.ASSIGNED, S.RESOLVED, S.HANDED_OFF}
+    ),
+    S.IN_PROGRESS: frozenset(
+        {S.WAITING_ON_CUSTOMER, S.RESOLVED, S.QUEUED, S.OFFERED, S.ASSIGNED, S.HANDED_OFF}
+    ),
+    S.WAITING_ON_CUSTOMER: frozenset(
+        {S.IN_PROGRESS, S.RESOLVED, S.QUEUED, S.OFFERED, S.ASSIGNED, S.HANDED_OFF}
+    ),
+    S.HANDED_OFF: frozenset({S.VISIT_SCHEDULED, S.RESOLVED}),
+    S.VISIT_SCHEDULED: frozenset({S.VISIT_SCHEDULED, S.ON_SITE, S.HANDED_OFF, S.RESOLVED}),
+    S.ON_SITE: frozenset({S.RESOLVED, S.HANDED_OFF}),
     S.RESOLVED: frozenset({S.CLOSED, S.REOPENED}),
     S.CLOSED: frozenset({S.REOPENED}),
     S.REOPENED: frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED}),
@@ -41,6 +53,8 @@ TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = {
 # While a rep owns (or is offered) a case in one of these, it takes the case's units of the
 # rep's capacity.
 OCCUPYING = frozenset({S.OFFERED, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER})
+# With field service: the desk's rep no longer holds it.
+IN_THE_FIELD = frozenset({S.HANDED_OFF, S.VISIT_SCHEDULED, S.ON_SITE})
 # A rep has not started on these yet: re-routing may move them.
 UNSTARTED = frozenset({S.QUEUED, S.OFFERED, S.ASSIGNED})
 
@@ -65,6 +79,9 @@ SEGMENT_KINDS: Mapping[CaseStatus, SegmentKind] = {
     S.ASSIGNED: SegmentKind.WITH_REP,
     S.IN_PROGRESS: SegmentKind.WITH_REP,
     S.WAITING_ON_CUSTOMER: SegmentKind.WAITING_ON_CUSTOMER,
+    S.HANDED_OFF: SegmentKind.HANDOFF,
+    S.VISIT_SCHEDULED: SegmentKind.FIELD_DISPATCH,
+    S.ON_SITE: SegmentKind.ON_SITE,
     S.RESOLVED: SegmentKind.RESOLVED,
     S.CLOSED: SegmentKind.RESOLVED,
 }

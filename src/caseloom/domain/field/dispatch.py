@@ -156,11 +156,15 @@ def violations(
     visits = {v.id: v for v in problem.visits}
     found: list[Violation] = []
     seen: dict[str, str] = {}
+    routed: set[str] = set()
     for route in plan.routes:
         shift = shifts.get(route.shift)
         if shift is None:
             found.append(Violation(f"shift {route.shift}", "no such shift"))
             continue
+        if route.shift in routed:
+            found.append(Violation(f"shift {route.shift}", "has more than one route"))
+        routed.add(route.shift)
         walk = _Walk(problem, matrix, shift)
         _check_route(walk, route, visits, seen)
         found += walk.found
@@ -189,32 +193,18 @@ def _check_route(walk: _Walk, route: Route, visits: dict[str, Visit], seen: dict
     busy: list[tuple[float, float]] = []
     for stop in route.stops:
         visit = visits.get(stop.visit)
-        where = f"visit {stop.visit}"
         if visit is None:
-            walk.fail("no such visit", where)
+            walk.fail("no such visit", f"visit {stop.visit}")
             continue
-        if stop.visit in seen:
-            walk.fail(f"planned twice ({seen[stop.visit]} and {shift.id})", where)
-        seen[stop.visit] = shift.id
-        if visit.shifts is not None and shift.id not in visit.shifts:
-            walk.fail(f"shift {shift.id} is not allowed to take it", where)
-        if visit.pin and (visit.pin.shift != shift.id or visit.pin.start != stop.start):
-            walk.fail(f"pinned to {visit.pin.shift} at {visit.pin.start}, moved", where)
+        _check_visit(walk, stop, visit, seen)
         leg = matrix[place][visit.place]
         travelled += leg
-        if stop.arrival + TOLERANCE < clock + leg:
-            walk.fail(f"arrives at {stop.arrival}, before {clock + leg:.3f} (travel)", where)
-        if stop.start + TOLERANCE < stop.arrival:
-            walk.fail(f"starts at {stop.start} before arriving at {stop.arrival}", where)
-        if visit.windows and not any(w.holds(stop.start) for w in visit.windows):
-            walk.fail(f"starts at {stop.start}, outside its windows", where)
-        if stop.end + TOLERANCE < stop.start + visit.service:
-            walk.fail(f"ends at {stop.end}, before its {visit.service} s of work are done", where)
+        _check_times(walk, route, stop, visit, leaves=clock, leg=leg)
         busy.append((stop.start, stop.end))
         place, clock, load = visit.place, float(stop.end), load + visit.load
     if shift.end is not None:
         travelled += matrix[place][shift.end]
-        clock += matrix[place][shift.end]
+        clock += matrix[place][shift.end] + _paused(route.breaks, clock, route.arrival)
     if route.stops and route.arrival + TOLERANCE < clock:
         walk.fail(f"ends at {route.arrival}, before {clock:.3f}")
     if route.stops and not shift.window.holds(max(clock, route.arrival)):
@@ -224,6 +214,40 @@ def _check_route(walk: _Walk, route: Route, visits: dict[str, Visit], seen: dict
     if shift.max_travel is not None and travelled > shift.max_travel + TOLERANCE:
         walk.fail(f"{travelled:.0f} s of travel, over the {shift.max_travel} s allowed")
     _check_breaks(walk, route, busy)
+
+
+def _check_visit(walk: _Walk, stop: Stop, visit: Visit, seen: dict[str, str]) -> None:
+    """Whether this shift may do this visit, once."""
+    shift, where = walk.shift, f"visit {stop.visit}"
+    if stop.visit in seen:
+        walk.fail(f"planned twice ({seen[stop.visit]} and {shift.id})", where)
+    seen[stop.visit] = shift.id
+    if visit.shifts is not None and shift.id not in visit.shifts:
+        walk.fail(f"shift {shift.id} is not allowed to take it", where)
+    if visit.pin and (visit.pin.shift != shift.id or visit.pin.start != stop.start):
+        walk.fail(f"pinned to {visit.pin.shift} at {visit.pin.start}, moved", where)
+
+
+def _check_times(
+    walk: _Walk, route: Route, stop: Stop, visit: Visit, *, leaves: float, leg: float
+) -> None:
+    """The stop's times: reached after the drive (and any break on the way), work in a window."""
+    where = f"visit {stop.visit}"
+    ready = leaves + leg + _paused(route.breaks, leaves, stop.arrival)
+    if stop.arrival + TOLERANCE < ready:
+        walk.fail(f"arrives at {stop.arrival}, before {ready:.3f} (travel and breaks)", where)
+    if stop.start + TOLERANCE < stop.arrival:
+        walk.fail(f"starts at {stop.start} before arriving at {stop.arrival}", where)
+    if visit.windows and not any(w.holds(stop.start) for w in visit.windows):
+        walk.fail(f"starts at {stop.start}, outside its windows", where)
+    if stop.end + TOLERANCE < stop.start + visit.service:
+        walk.fail(f"ends at {stop.end}, before its {visit.service} s of work are done", where)
+
+
+def _paused(breaks: Sequence[TakenBreak], since: float, until: float) -> float:
+    """Seconds of breaks between two moments: a technician on a break does not drive, so a
+    break taken on the way delays the arrival by its length."""
+    return sum(max(0.0, min(b.end, until) - max(b.start, since)) for b in breaks)
 
 
 def _check_breaks(walk: _Walk, route: Route, busy: list[tuple[float, float]]) -> None:

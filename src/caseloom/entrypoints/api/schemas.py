@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from caseloom.domain.case import Channel, MessageKind, Severity
 from caseloom.domain.sla import Action, MoveTier, Notify, RaisePriority, Reassign, Recipient
@@ -107,6 +114,8 @@ class TechnicianIn(Body):
     equipment: list[str] = []
     home: LocationIn | None = None
     presence: Presence = Presence.OFFLINE
+    calendar: Id | None = None  # a shift calendar of the policy; default: the team's
+    max_travel_km: Annotated[float, Field(gt=0, le=2000)] | None = None
 
 
 class CustomerIn(Body):
@@ -228,3 +237,49 @@ class EscalateIn(Body):
 
     def actions(self) -> tuple[Action, ...]:
         return tuple(item.action() for item in self.do)
+
+
+class HandOffIn(ActorIn):
+    reason: Annotated[str, Field(max_length=1000)] = ""
+
+
+class BookIn(ActorIn):
+    technician: Id
+    start: AwareDatetime
+    reason: Annotated[str, Field(max_length=1000)] = ""
+
+
+class VisitStatusIn(ActorIn):
+    status: Literal[
+        "scheduled",
+        "dispatched",
+        "travelling",
+        "on_site",
+        "completed",
+        "cannot_complete",
+        "cancelled",
+    ]
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class WindowIn(Body):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowIn:
+        if self.end <= self.start:
+            raise ValueError("the window must end after it starts")
+        return self
+
+
+class WorkOrderChangeIn(ActorIn):
+    window: WindowIn | None = None
+    clear_window: bool = False
+    location: LocationIn | None = None
+
+
+class OptimiseIn(ActorIn):
+    team: Id
+    dry_run: bool = True
+    horizon_hours: Annotated[int, Field(ge=1, le=24 * 14)] | None = None

@@ -103,6 +103,8 @@ def put_technician(technician_id: Id, body: TechnicianIn, caseloom: App) -> Tech
             tuple(body.equipment),
             _location(body.home),
             body.presence,
+            body.calendar,
+            body.max_travel_km,
         )
     )
     return views.get_technician(caseloom.store, technician_id)
