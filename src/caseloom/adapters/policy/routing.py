@@ -7,7 +7,13 @@ from datetime import timedelta
 from typing import Protocol
 
 from caseloom.adapters.policy.places import condition, label
-from caseloom.adapters.policy.schema import PolicyDoc, RelaxStepDoc, RouteRuleDoc, RoutingDoc
+from caseloom.adapters.policy.schema import (
+    PolicyDoc,
+    RelaxStepDoc,
+    RouteRuleDoc,
+    RoutingDoc,
+    written,
+)
 from caseloom.adapters.yaml_source import Path_, Source
 from caseloom.domain.routing.spec import (
     DEFAULT_WEIGHTS,
@@ -87,7 +93,7 @@ def _relax(steps: Sequence[RelaxStepDoc], checks: Checks) -> None:
             checks.fail(
                 (*path, "after"),
                 f"each step must come later than the ones above it: "
-                f"{_written(step.after)} is not after {_written(latest)}",
+                f"{written(step.after)} is not after {written(latest)}",
             )
         latest = step.after if latest is None else max(latest, step.after)
         if step.overflow is not None:
@@ -137,12 +143,3 @@ def _step(step: RelaxStepDoc) -> RelaxStep:
     if step.overflow is not None:
         return RelaxStep(step.after, Relaxation.OVERFLOW, step.overflow)
     return RelaxStep(step.after, Relaxation.ESCALATE)
-
-
-def _written(duration: timedelta) -> str:
-    """A duration the way the policy writes it: 90 minutes is 1h30m."""
-    rest, text = int(duration.total_seconds()), ""
-    for unit, seconds in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, rest = divmod(rest, seconds)
-        text += f"{count}{unit}" if count else ""
-    return text

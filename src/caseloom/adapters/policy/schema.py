@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +19,7 @@ from pydantic import (
 )
 
 from caseloom.domain.case import Channel
+from caseloom.domain.field.work_order import MAX_DURATION
 from caseloom.domain.routing.spec import FACTORS, REROUTE_FIELDS, SelectionModel
 from caseloom.domain.sla import MINUTES_PER_DAY, Interval
 from caseloom.domain.triage import SIGNALS
@@ -39,6 +41,28 @@ def parse_duration(value: object) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def written(duration: timedelta) -> str:
+    """A duration the way the policy writes it: 90 minutes is 1h30m."""
+    rest, text = int(duration.total_seconds()), ""
+    for unit, seconds in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, seconds)
+        text += f"{count}{unit}" if count else ""
+    return text
+
+
+def at_most(limit: timedelta) -> AfterValidator:
+    """A duration no longer than `limit`."""
+
+    def check(value: timedelta) -> timedelta:
+        if value > limit:
+            raise ValueError(f"{written(value)} is longer than the {written(limit)} allowed")
+        return value
+
+    return AfterValidator(check)
+
+
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]
 Level = Annotated[int, Field(ge=1, le=10)]
 
@@ -459,7 +483,7 @@ class VisitDoc(Doc):
     skills: dict[str, Level] = {}
     certifications: list[Name] = []  # valid on the visit date
     equipment: list[Name] = []  # carried by the technician
-    duration: Duration = timedelta(hours=1)
+    duration: Annotated[Duration, at_most(MAX_DURATION)] = timedelta(hours=1)
 
 
 class HandoffDoc(Doc):
@@ -483,20 +507,20 @@ class RequiresDoc(Doc):
 class TravelDoc(Doc):
     model: Literal["haversine", "osrm", "valhalla"] = "haversine"
     speed_kmh: float = Field(40.0, gt=0, le=200)  # the straight-line model's average speed
-    url: str | None = None  # the routing server, for osrm and valhalla
+    url: str | None = Field(None, pattern=r"^https?://\S+$")  # osrm and valhalla servers
     profile: str | None = None  # e.g. driving (osrm), auto (valhalla)
-    timeout: Duration = timedelta(seconds=10)
+    timeout: Annotated[Duration, at_most(timedelta(minutes=2))] = timedelta(seconds=10)
 
 
 class AppointmentsDoc(Doc):
-    arrival_window: Duration = timedelta(hours=2)
+    arrival_window: Annotated[Duration, at_most(timedelta(hours=12))] = timedelta(hours=2)
     offers: int = Field(5, ge=1, le=50)
     auto_book: bool = True  # the Field agent books the best offer at the handoff
 
 
 class OptimiseDoc(Doc):
-    horizon: Duration = timedelta(days=2)
-    time_limit: Duration = timedelta(seconds=5)
+    horizon: Annotated[Duration, at_most(timedelta(days=14))] = timedelta(days=2)
+    time_limit: Annotated[Duration, at_most(timedelta(minutes=5))] = timedelta(seconds=5)
     solver: Literal["vroom", "ortools"] = "vroom"
     emergency_priority: int = Field(1, ge=1, le=4)
 

@@ -4,7 +4,8 @@ the last visit could not complete (if the policy's `field.appointments.auto_book
 In order: an emergency (priority at or above `field.optimise.emergency_priority`) has the
 optimiser re-plan the team around it; otherwise the best offer, if it keeps the field SLA;
 otherwise the optimiser, if moving visits not yet dispatched lets it keep the SLA; otherwise
-the best offer all the same. With no offer at all, the journey says why nobody fits.
+the best offer all the same (an emergency the optimiser had no room for too). With no offer
+at all, the journey says why nobody fits.
 """
 
 from __future__ import annotations
@@ -44,21 +45,23 @@ def schedule_visit(
             why = f"emergency {order.ref}" if emergency else f"to keep {order.ref}'s field SLA"
             planner = Planner(policy, travel, solver, AGENT, why=why)
             replan = planner.plan(uow, order.team, now, policy.field_service.horizon, dry_run=True)
-            if emergency or _keeps_sla(replan, order):
+            if _takes(replan, order, keep_sla=not emergency):
                 planner.apply(uow, replan, now)
                 uow.commit()
                 return
-        if found is not None:
-            _book_best(order, found, uow, Attribution(AGENT, now, policy.version))
+        found = found or offering(order, uow, policy, travel, now=now)
+        _book_best(order, found, uow, Attribution(AGENT, now, policy.version))
         uow.commit()
 
 
-def _keeps_sla(plan: Optimised, order: WorkOrder) -> bool:
+def _takes(plan: Optimised, order: WorkOrder, *, keep_sla: bool) -> bool:
+    """Whether the plan has a visit for `order` (inside its field SLA, if `keep_sla`)."""
     visit = next((p for p in plan.dispatch.proposals if p.work_order == order.ref), None)
-    return visit is not None and all(
-        (
-            order.respond_by is None or visit.start <= order.respond_by,
-            order.due_by is None or visit.end <= order.due_by,
+    return visit is not None and not (
+        keep_sla
+        and (
+            (order.respond_by is not None and visit.start > order.respond_by)
+            or (order.due_by is not None and visit.end > order.due_by)
         )
     )
 

@@ -1,0 +1,209 @@
+"""The Field agent on the bus: the handoff at the desk's first reply (or when a person asks),
+the field SLA, booking the best offer, the optimiser for emergencies, "nobody can take it" on
+the journey, and batch dispatch applied."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from caseloom.domain import commands
+from caseloom.domain.case import CaseStatus, MessageKind
+from caseloom.domain.customer import Location
+from caseloom.domain.errors import InvalidInput
+from caseloom.domain.field.spec import FieldSpec, VisitSpec
+from caseloom.domain.field.work_order import Requirements, WorkOrder, WorkOrderStatus
+from caseloom.domain.policy import Handoff, Policy
+from caseloom.domain.sla import SlaMetric
+from caseloom.domain.workforce import Certification, Presence, Team, TeamKind, Technician
+from tests.factories import make_customer, make_rep, when
+from tests.world import HIGH, POLICY, World
+
+GAS = Requirements({"gas-safe": 2}, ("gas-safe",), ("gas-analyser",))
+HANDOFF = Handoff(
+    "tier1",
+    "field",
+    when(HIGH),
+    "work_order",
+    {SlaMetric.FIRST_RESPONSE: timedelta(hours=4), SlaMetric.RESOLUTION: timedelta(hours=24)},
+    (VisitSpec("a gas visit", None, GAS, timedelta(hours=2)),),
+    "on-site faults",
+)
+
+
+def field_policy(handoff: Handoff = HANDOFF, **spec: object) -> Policy:
+    everything_to_tier1 = replace(POLICY.routing, rules=POLICY.routing.rules[1:])
+    teams = {**POLICY.teams, "field": Team("field", TeamKind.FIELD, "24x7")}
+    return replace(
+        POLICY,
+        teams=teams,
+        routing=everything_to_tier1,
+        handoffs=(handoff,),
+        field_service=FieldSpec(**spec),  # type: ignore[arg-type]
+    )
+
+
+def technician(tech_id: str, latitude: float = 53.80, **changes: object) -> Technician:
+    made = Technician(
+        tech_id,
+        tech_id.title(),
+        f"{tech_id}@example.com",
+        "field",
+        {"gas-safe": 3},
+        (Certification("gas-safe", date(2026, 1, 1), date(2027, 12, 31)),),
+        ("gas-analyser",),
+        Location("Leeds", "GB", latitude, -1.55),
+        Presence.AVAILABLE,
+        version=1,
+    )
+    return replace(made, **changes)
+
+
+def world(*technicians: Technician, policy: Policy | None = None) -> World:
+    w = World(policy or field_policy())
+    w.rep(make_rep("rep-a"))
+    w.store.customers["acme"] = replace(
+        make_customer(), location=Location("Bradford", "GB", 53.79, -1.75)
+    )
+    for tech in technicians or (technician("tech-nell"),):
+        w.store.technicians[tech.id] = tech
+    return w
+
+
+def replied(w: World) -> str:
+    """An outage (so high severity) opened, picked up and answered by rep-a."""
+    ref = w.open()
+    w.bus.handle(commands.StartWork(ref, "rep:rep-a"))
+    w.bus.handle(commands.AddMessage(ref, MessageKind.REP_REPLY, "rep:rep-a", "On our way."))
+    return ref
+
+
+def order_of(w: World, ref: str) -> WorkOrder:
+    (order,) = [o for o in w.store.work_orders.values() if o.case_ref == ref]
+    return order
+
+
+def journey(w: World, ref: str, step: str) -> list[str]:
+    return [e.reason for e in w.store.journey[ref] if e.step == step]
+
+
+def test_the_first_reply_hands_the_case_off_and_books_a_certified_technician() -> None:
+    w = world()
+    ref = replied(w)
+
+    case, order = w.case(ref), order_of(w, ref)
+    assert (case.status, case.team, case.owner) == (
+        CaseStatus.VISIT_SCHEDULED,
+        "field",
+        "tech-nell",
+    )
+    assert w.store.reps["rep-a"].load == 0  # the desk's capacity is freed
+    assert order.requirements == GAS
+    assert order.duration == timedelta(hours=2)
+    assert order.place == "Bradford, GB"
+    assert order.context["subject"] == "Broadband down"
+    now = w.clock.now()
+    assert (order.respond_by, order.due_by) == (now + timedelta(hours=4), now + timedelta(hours=24))
+    visit = order.appointment
+    assert visit is not None
+    assert visit.end <= order.due_by
+
+    (handoff,) = [e for e in w.store.journey[ref] if e.step == "handoff"]
+    assert handoff.inputs["rule"] == "on-site faults"
+    assert handoff.inputs["held_on"] == {"case.severity": "high"}
+    assert handoff.decision["work_order_rule"] == "a gas visit"
+    assert handoff.decision["respond_by"] == order.respond_by.isoformat()  # type: ignore[union-attr]
+    (booked,) = journey(w, ref, "dispatch")
+    assert booked.startswith("the best of ")
+    assert "tech-nell, inside the field SLA" in booked
+
+
+def test_the_best_offer_goes_to_the_nearer_technician() -> None:
+    w = world(technician("tech-far", latitude=54.30), technician("tech-near", latitude=53.80))
+    ref = replied(w)
+    assert w.case(ref).owner == "tech-near"
+
+
+def test_nobody_fitting_is_explained_on_the_journey_and_the_order_waits() -> None:
+    lapsed = (Certification("gas-safe", date(2020, 1, 1), date(2025, 12, 31)),)
+    w = world(
+        technician("tech-nell", certifications=lapsed),
+        technician("tech-ola", equipment=()),
+        technician("tech-pip", team="field-south"),
+    )
+    ref = replied(w)
+
+    assert w.case(ref).status is CaseStatus.HANDED_OFF
+    assert order_of(w, ref).status is WorkOrderStatus.OPEN
+    (note,) = journey(w, ref, "dispatch")
+    assert note == (
+        "nobody can take it: tech-nell: no valid gas-safe certification on 2026-11-26 "
+        "(expired 2025-12-31); tech-ola: lacks equipment: gas-analyser"
+    )  # tech-pip is in another team, so not on this team's roster at all
+
+
+def test_an_emergency_has_the_optimiser_plan_the_team_around_it() -> None:
+    w = world(policy=field_policy(emergency_priority=4))
+    ref = replied(w)
+    assert w.case(ref).status is CaseStatus.VISIT_SCHEDULED
+    (planned,) = journey(w, ref, "dispatch")
+    assert planned == f"the optimiser planned it (emergency {order_of(w, ref).ref})"
+
+
+def test_an_emergency_nobody_can_take_still_says_why() -> None:
+    w = world(technician("tech-nell", equipment=()), policy=field_policy(emergency_priority=4))
+    ref = replied(w)
+    assert w.case(ref).status is CaseStatus.HANDED_OFF
+    (note,) = journey(w, ref, "dispatch")
+    assert note == "nobody can take it: tech-nell: lacks equipment: gas-analyser"
+
+
+def test_without_auto_book_the_order_waits_for_a_dispatcher() -> None:
+    w = world(policy=field_policy(auto_book=False))
+    ref = replied(w)
+    assert w.case(ref).status is CaseStatus.HANDED_OFF
+    assert order_of(w, ref).appointment is None
+    assert journey(w, ref, "dispatch") == []
+
+
+def test_a_handoff_on_request_waits_for_a_person_to_ask() -> None:
+    w = world(policy=field_policy(replace(HANDOFF, automatic=False)))
+    ref = replied(w)
+    assert w.case(ref).status is CaseStatus.IN_PROGRESS
+    assert w.store.work_orders == {}
+
+    order_ref = w.bus.handle(commands.HandOffCase(ref, "rep:rep-a", "needs a gas engineer"))
+    assert order_ref == "WO-000001"
+    assert w.case(ref).status is CaseStatus.VISIT_SCHEDULED
+    assert journey(w, ref, "handoff") == ["needs a gas engineer"]
+
+
+def test_a_handoff_nobody_asked_for_names_the_rules_tried() -> None:
+    w = world(policy=field_policy(replace(HANDOFF, automatic=False)))
+    w.model.result = replace(w.model.result, signals={})  # no outage: not high severity
+    ref = w.open()
+    with pytest.raises(
+        InvalidInput, match=rf"{ref} cannot be handed off from tier1: no rule holds"
+    ):
+        w.bus.handle(commands.HandOffCase(ref, "rep:rep-a"))
+
+
+def test_batch_dispatch_books_every_open_order_and_the_journeys_say_so() -> None:
+    w = world(
+        technician("tech-nell"),
+        technician("tech-ola", latitude=53.70),
+        policy=field_policy(auto_book=False),
+    )
+    refs = [replied(w) for _ in range(3)]
+
+    dry = w.bus.handle(commands.OptimiseDispatch("field", "dispatcher"))
+    assert dry.dry_run  # type: ignore[attr-defined]
+    assert all(order_of(w, ref).appointment is None for ref in refs)
+
+    done = w.bus.handle(commands.OptimiseDispatch("field", "dispatcher", dry_run=False))
+    assert sorted(done.changed) == sorted(order_of(w, ref).ref for ref in refs)  # type: ignore[attr-defined]
+    for ref in refs:
+        assert w.case(ref).status is CaseStatus.VISIT_SCHEDULED
+        assert journey(w, ref, "dispatch") == ["the optimiser planned it"]
