@@ -158,6 +158,9 @@ def test_demo_runs_a_simulated_day_and_verifies_every_journey(
 
     assert result.exit_code == 0, result.output
     assert "30 cases opened" in result.output
+    assert "commands were refused" not in result.output
+    assert re.search(r"the seed case's field visit: WO-\d{6}: tech-nell", result.output)
+    assert "tech-nell: completed" in result.output  # the seed case resolves on the visit
     assert re.search(r"audit: 30 journeys verified, 0 broken", result.output)
     assert (tmp_path / "demo.db").exists()
 

@@ -202,8 +202,15 @@ def test_batch_dispatch_books_every_open_order_and_the_journeys_say_so() -> None
     assert dry.dry_run  # type: ignore[attr-defined]
     assert all(order_of(w, ref).appointment is None for ref in refs)
 
+    w.clock.advance(timedelta(seconds=37, microseconds=5))
     done = w.bus.handle(commands.OptimiseDispatch("field", "dispatcher", dry_run=False))
     assert sorted(done.changed) == sorted(order_of(w, ref).ref for ref in refs)  # type: ignore[attr-defined]
     for ref in refs:
         assert w.case(ref).status is CaseStatus.VISIT_SCHEDULED
         assert journey(w, ref, "dispatch") == ["the optimiser planned it"]
+        visit = order_of(w, ref).appointment
+        assert visit is not None
+        assert visit.start > w.clock.now()
+        assert (visit.start.second, visit.start.microsecond) == (0, 0)  # a whole minute
+        assert visit.arrival.start <= visit.start < visit.arrival.end
+        assert visit.arrival.start.minute % 15 == 0

@@ -240,8 +240,9 @@ def _print_demo(caseloom: Caseloom, report: demo_day.DemoReport) -> None:
     summary = reports.summary(caseloom.store, caseloom.clock.now())
     console.rule(f"Northwind Utilities: a simulated day ({caseloom.policy.ref})")
     console.print(
-        f"{report.opened} cases opened between {report.started.astimezone(LONDON):%H:%M} and "
-        f"{report.ended.astimezone(LONDON):%H:%M} London time; {report.commands} commands in "
+        f"{report.opened} cases opened from {report.started.astimezone(LONDON):%a %d %b %H:%M}, "
+        f"the day and night run to {report.ended.astimezone(LONDON):%a %H:%M} London time; "
+        f"{report.commands} commands in "
         f"{report.seconds:.1f} s "
         f"({report.opened / max(report.seconds, 1e-9):.0f} cases/s)"
     )

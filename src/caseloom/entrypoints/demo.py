@@ -47,6 +47,7 @@ LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
 SEED_CONTACT = "hema.patel@example.com"  # a standard-tier customer: the high-severity SLA applies
 FIELD_REPLY = "We are sending an engineer today; please stay clear of the cable until they arrive."
 FIELD_DONE = "Cable re-terminated and the line tested end to end: 80 Mbps down."
+FIELD_STATUSES = frozenset({"handed_off", "visit_scheduled"})
 NIGHT_ENDS = timedelta(days=1)  # after the day's start: the SLA worker's night is over
 SWEEP_EVERY = timedelta(minutes=5)  # how often the routing worker sweeps, as `caseloom worker`
 
@@ -294,15 +295,13 @@ class DemoDay:
             self._later(5, 30, reply)
 
         def reply() -> None:
-            if ref in self._awaiting_field:  # the desk's reply hands it to field service
-                self._send(commands.AddMessage(ref, MessageKind.REP_REPLY, rep, FIELD_REPLY))
-                self._follow_visit(ref)
+            seed = ref in self._awaiting_field
+            text = FIELD_REPLY if seed else self.rng.choice(self.texts.rep_replies)
+            self._send(commands.AddMessage(ref, MessageKind.REP_REPLY, rep, text))
+            status = case_views.get_case(self.app.store, ref, self.clock.now()).status
+            if status in FIELD_STATUSES:  # the reply handed it to field service
+                self._follow_visit(ref, seed=seed)
                 return
-            self._send(
-                commands.AddMessage(
-                    ref, MessageKind.REP_REPLY, rep, self.rng.choice(self.texts.rep_replies)
-                )
-            )
             if self.rng.random() < 0.3:
                 self._send(commands.WaitOnCustomer(ref, rep, "asked the customer for details"))
                 self._later(20, 150, customer_answers)
@@ -351,24 +350,26 @@ class DemoDay:
 
         return start
 
-    def _follow_visit(self, ref: str) -> None:
+    def _follow_visit(self, ref: str, *, seed: bool) -> None:
         """The technician's day, as the Field agent booked it: dispatched an hour before,
-        on the road, on site at the planned start, done when the work is."""
+        on the road, on site at the planned start, done when the work is. A case nobody could
+        be booked for waits for a dispatcher."""
         orders = field_views.list_work_orders(self.app.store, case=ref)
         visit = orders[0].appointments[-1] if orders and orders[0].appointments else None
         if visit is None or visit.status != "scheduled":
             return
         order, who = orders[0].ref, f"tech:{visit.technician}"
-        self.report.visit = (
-            f"{order}: {visit.technician}, {visit.start.astimezone(LONDON):%H:%M}-"
-            f"{visit.end.astimezone(LONDON):%H:%M}"
-        )
+        if seed:
+            self.report.visit = (
+                f"{order}: {visit.technician}, {visit.start.astimezone(LONDON):%H:%M}-"
+                f"{visit.end.astimezone(LONDON):%H:%M}"
+            )
         now = self.clock.now()
         for at, status, note in (
             (visit.start - timedelta(hours=1), "dispatched", ""),
             (visit.start - timedelta(minutes=45), "travelling", ""),
             (visit.start, "on_site", ""),
-            (visit.end, "completed", FIELD_DONE),
+            (visit.end, "completed", FIELD_DONE if seed else "Fault found and fixed on site."),
         ):
             self._at(max(at, now), self._visit_step(order, status, who, note))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from caseloom.domain.field.days import Busy, Gap, WorkDay
-from caseloom.domain.field.slots import Slotting, fits, offer_slots
+from caseloom.domain.field.slots import Slotting, arrival_window, fits, offer_slots
 from caseloom.domain.field.work_order import TimeWindow
 from tests.unit.field.orders import NOW, TODAY, order
 
@@ -104,3 +104,8 @@ def test_a_day_already_under_way_offers_from_now() -> None:
     later = Slotting(order(), TRAVEL, 1, at(2) + timedelta(minutes=7), 2 * HOUR)
     offers, _ = offer_slots(later, [day()], limit=1)
     assert offers[0].start == at(2.25)  # 10:07 rounded up to the quarter
+
+
+def test_the_customer_is_told_a_window_from_the_quarter_hour_before_the_start() -> None:
+    assert arrival_window(at(5.49), 2 * HOUR) == TimeWindow(at(5.25), at(7.25))
+    assert arrival_window(at(5), timedelta(minutes=5)) == TimeWindow(at(5), at(5.25))

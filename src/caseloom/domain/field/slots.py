@@ -120,10 +120,16 @@ def _offer(s: Slotting, technician: str, start: datetime, detour: timedelta) -> 
         - LATE_FINISH * late_finish
     )
     within = not (late_arrival or late_finish)
-    arrival = TimeWindow(start, start + max(s.arrival_window, QUARTER))
+    arrival = arrival_window(start, s.arrival_window)
     return SlotOffer(
         technician, arrival, start, end, detour, max(0, min(100, round(grade))), within
     )
+
+
+def arrival_window(start: datetime, length: timedelta) -> TimeWindow:
+    """What the customer is told: from the quarter hour at or before the planned start."""
+    opens = start - (start - start.replace(minute=0, second=0, microsecond=0)) % QUARTER
+    return TimeWindow(opens, opens + max(length, QUARTER))
 
 
 def _leg(s: Slotting, origin: int, then: int | None) -> int:

@@ -104,8 +104,14 @@ def roster(
         for t in technicians
         for day, hours in _working_days(_calendar(t, policy), now, horizon)
     )
-    matrix = travel.matrix(points) if points else TravelMatrix((), ())
+    matrix = _in_minutes(travel.matrix(points)) if points else TravelMatrix((), ())
     return Roster(technicians, days, tuple(points), places, matrix, now)
+
+
+def _in_minutes(matrix: TravelMatrix) -> TravelMatrix:
+    """Drives rounded up to whole minutes: plans from a whole minute then start on one."""
+    durations = [[-(-seconds // 60) * 60 for seconds in row] for row in matrix.durations]
+    return TravelMatrix(durations, matrix.distances)
 
 
 def _home(technician: Technician) -> Point | None:

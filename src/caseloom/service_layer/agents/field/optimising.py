@@ -12,8 +12,8 @@ from caseloom.domain.case import Attribution, CaseStatus
 from caseloom.domain.commands import OptimiseDispatch
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.field.planning import Board, Dispatch, Proposal, problem, read
-from caseloom.domain.field.slots import SlotOffer
-from caseloom.domain.field.work_order import AppointmentStatus, TimeWindow, WorkOrder
+from caseloom.domain.field.slots import SlotOffer, arrival_window
+from caseloom.domain.field.work_order import AppointmentStatus, WorkOrder
 from caseloom.domain.policy import Policy
 from caseloom.domain.workforce import TeamKind
 from caseloom.service_layer.agents.field.board import Roster, roster
@@ -77,9 +77,12 @@ class Planner:
         self, uow: UnitOfWork, team: str, now: datetime, horizon: timedelta, *, dry_run: bool
     ) -> Optimised:
         orders = uow.work_orders.unfinished(team)
-        staff = roster(uow, orders, self.policy, self.travel, now=now, horizon=horizon, team=team)
+        origin = _next_minute(now)  # with drives in whole minutes, every visit starts on one
+        staff = roster(
+            uow, orders, self.policy, self.travel, now=origin, horizon=horizon, team=team
+        )
         allowed = _allowed(orders, staff)
-        board = Board(now, orders, staff.days, staff.orders, allowed, staff.travel.durations)
+        board = Board(origin, orders, staff.days, staff.orders, allowed, staff.travel.durations)
         dispatch = self._solve(board)
         missed = board.bounded(dispatch.plan)
         if missed:  # what cannot keep its SLA is still planned, as early as it fits
@@ -99,15 +102,14 @@ class Planner:
         """Book every visit the plan changes, and cancel those it has no room for."""
         by = Attribution(self.actor, now, self.policy.version)
         window = self.policy.field_service.arrival_window
-        reason = (
-            f"the optimiser planned it ({self.why})" if self.why else "the optimiser planned it"
-        )
         for proposal in outcome.dispatch.proposals:
             if proposal.work_order in outcome.changed:
                 order = uow.work_orders.get(proposal.work_order)
+                reason = f"the optimiser {'moved' if order.appointment else 'planned'} it"
+                reason += f" ({self.why})" if self.why else ""
                 offer = SlotOffer(
                     proposal.technician,
-                    TimeWindow(proposal.start, proposal.start + window),
+                    arrival_window(proposal.start, window),
                     proposal.start,
                     proposal.end,
                     timedelta(0),
@@ -117,6 +119,11 @@ class Planner:
                 book(order, uow.cases.get(order.case_ref), offer, by, reason=reason)
         for ref, why in outcome.unassigned.items():
             _unbook(uow, uow.work_orders.get(ref), why, by)
+
+
+def _next_minute(at: datetime) -> datetime:
+    whole = at.replace(second=0, microsecond=0)
+    return whole if whole == at else whole + timedelta(minutes=1)
 
 
 def _allowed(orders: list[WorkOrder], staff: Roster) -> dict[str, frozenset[str]]:
