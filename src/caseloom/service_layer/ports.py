@@ -17,6 +17,7 @@ from caseloom.domain.events import Event
 from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem
 from caseloom.domain.field.geo import Point, TravelMatrix
 from caseloom.domain.field.work_order import WorkOrder
+from caseloom.domain.mail import FetchedMail, InboundMail
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting
@@ -77,6 +78,30 @@ class Notifier(Protocol):
 
         Raises `DeliveryFailed` (with `permanent=True` when retrying cannot help)."""
         ...
+
+
+class MailReader(Protocol):
+    """Reads a raw e-mail (RFC 5322 bytes, MIME) into what intake decides on."""
+
+    def read(self, raw: bytes) -> InboundMail:
+        """The message read; `MalformedMail` naming what is wrong when it cannot be."""
+        ...
+
+
+class Mailbox(Protocol):
+    """An existing mailbox intake polls (IMAP). A message is marked done only after the case
+    it made is committed, so a crash in between reads it again (intake is idempotent on
+    Message-ID)."""
+
+    def fetch(self, limit: int) -> list[FetchedMail]:
+        """Up to `limit` messages not yet marked done, oldest first."""
+        ...
+
+    def done(self, uids: Sequence[str]) -> None:
+        """Mark these messages processed, so `fetch` does not return them again."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class TravelTimes(Protocol):

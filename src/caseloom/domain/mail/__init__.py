@@ -1,0 +1,28 @@
+"""E-mail as intake sees it: a message read from its raw bytes, what a person wrote in it, its
+attachments, whether a machine sent it, and what ties it to a case."""
+
+from caseloom.domain.mail.message import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_MESSAGE_BYTES,
+    Attachment,
+    Automated,
+    FetchedMail,
+    InboundMail,
+    MalformedMail,
+    Sender,
+)
+from caseloom.domain.mail.tokens import case_token, refs_in_subject, token_refs
+
+__all__ = [
+    "MAX_ATTACHMENT_BYTES",
+    "MAX_MESSAGE_BYTES",
+    "Attachment",
+    "Automated",
+    "FetchedMail",
+    "InboundMail",
+    "MalformedMail",
+    "Sender",
+    "case_token",
+    "refs_in_subject",
+    "token_refs",
+]
