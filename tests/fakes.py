@@ -20,6 +20,7 @@ from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem, Route,
 from caseloom.domain.field.geo import Point, TravelMatrix
 from caseloom.domain.field.work_order import WorkOrder, WorkOrderStatus, work_order_number
 from caseloom.domain.journey import JourneyEntry
+from caseloom.domain.mail import Attachment, MailStatus, ReceivedMail, message_key
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting, one_by_one
@@ -113,6 +114,16 @@ class FakeStore:
     outbox: list[StoredNotification] = field(default_factory=list)
     counter: int = 0
     work_orders: dict[int, WorkOrder] = field(default_factory=dict)
+    mail: dict[int, StoredMail] = field(default_factory=dict)
+    threads: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (case, id)
+    attachments: list[tuple[int, int | None, Attachment]] = field(default_factory=list)
+    status_links: dict[str, int] = field(default_factory=dict)  # token hash -> case number
+
+
+@dataclass
+class StoredMail:
+    mail: ReceivedMail
+    sender: str | None = None
 
 
 @dataclass
@@ -213,6 +224,90 @@ class FakeTimerRepository:
 
     def _next_id(self) -> int:
         return max((r.id for r in self.rows.values()), default=0) + 1
+
+
+class FakeMailStore:
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.mail = copy.deepcopy(store.mail)
+        self.threads = dict(store.threads)
+        self.attachments = list(store.attachments)
+
+    def store(
+        self,
+        raw: bytes,
+        *,
+        message_id: str,
+        source: str,
+        envelope_from: str,
+        envelope_to: Sequence[str],
+        at: datetime,
+    ) -> tuple[ReceivedMail, bool]:
+        key = message_key(message_id)
+        for row in self.mail.values():
+            if message_key(row.mail.message_id) == key:
+                return row.mail, False
+        mail = ReceivedMail(
+            len(self.mail) + 1, message_id, source, envelope_from, tuple(envelope_to), at, raw
+        )
+        self.mail[mail.id] = StoredMail(mail)
+        return mail, True
+
+    def get(self, mail_id: int) -> ReceivedMail:
+        if mail_id not in self.mail:
+            raise NotFound(f"no stored e-mail {mail_id}")
+        return self.mail[mail_id].mail
+
+    def settle(
+        self,
+        mail_id: int,
+        status: MailStatus,
+        outcome: str,
+        *,
+        at: datetime,
+        sender: str | None = None,
+        case_number: int | None = None,
+    ) -> None:
+        row = self.mail[mail_id]
+        if row.mail.status is not MailStatus.RECEIVED:
+            raise ConcurrencyConflict(f"stored e-mail {mail_id} was read by another process")
+        row.mail = replace(row.mail, status=status, outcome=outcome, case_number=case_number)
+        row.sender = sender
+
+    def unsettled(self, received_before: datetime, limit: int) -> list[int]:
+        waiting = [
+            r.mail
+            for r in self.mail.values()
+            if r.mail.status is MailStatus.RECEIVED and r.mail.received_at < received_before
+        ]
+        return [m.id for m in sorted(waiting, key=lambda m: (m.received_at, m.id))][:limit]
+
+    def count_from(self, sender: str, since: datetime) -> int:
+        return sum(
+            1 for r in self.mail.values() if r.sender == sender and r.mail.received_at >= since
+        )
+
+    def case_of(self, message_ids: Sequence[str]) -> int | None:
+        keys = [message_key(m) for m in message_ids]
+        return next((self.threads[k][0] for k in keys if k in self.threads), None)
+
+    def remember(self, message_id: str, case_number: int, *, outbound: bool, at: datetime) -> None:
+        self.threads.setdefault(message_key(message_id), (case_number, message_id))
+
+    def thread(self, case_number: int) -> list[str]:
+        return [m for number, m in self.threads.values() if number == case_number]
+
+    def link(self, case_number: int, key: str, at: datetime) -> None:
+        self._store.status_links[key] = case_number
+
+    def attach(
+        self, case_number: int, mail_id: int | None, files: Sequence[Attachment], at: datetime
+    ) -> None:
+        self.attachments += [(case_number, mail_id, f) for f in files]
+
+    def flush(self) -> None:
+        self._store.mail = copy.deepcopy(self.mail)
+        self._store.threads, self._store.attachments = dict(self.threads), list(self.attachments)
 
 
 class FakeOutbox:
@@ -617,6 +712,7 @@ class FakeUnitOfWork:
         self.policies = FakePolicyRepository(self.store)
         self.timers = FakeTimerRepository(self.store)
         self.outbox = FakeOutbox(self.store)
+        self.mail = FakeMailStore(self.store)
         return self
 
     def __exit__(
@@ -634,6 +730,7 @@ class FakeUnitOfWork:
         self.work_orders.flush()
         self.timers.flush()
         self.outbox.flush()
+        self.mail.flush()
         self.committed = True
         seen = [
             *self.cases.seen.values(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from caseloom import bootstrap
+from caseloom.adapters.mail import EmailReader
 from caseloom.domain import commands
 from caseloom.domain.case import Channel
 from caseloom.domain.policy import (
@@ -33,6 +34,7 @@ from tests.fakes import (
     OneByOneAssigner,
 )
 
+SECRET = b"a test installation's secret key, 32 bytes or more"
 GOLD = 'customer.tier == "gold"'
 OUTAGE = 'triage.intent == "outage"'
 HIGH = 'case.severity == "high"'
@@ -94,6 +96,8 @@ class World:
             notifier=self.notifier,
             travel=FakeTravel(),
             solver=GreedySolver(),
+            reader=EmailReader(),
+            secret=SECRET,
         )
         self.wiring = wiring
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)

@@ -13,15 +13,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from caseloom.adapters.assignment import OptimalAssigner
 from caseloom.adapters.clock import SimulatedClock, SystemClock
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.db.engine import make_engine, migrate
+from caseloom.adapters.db.mail import installation_secret
 from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.adapters.dispatch import make_solver
 from caseloom.adapters.llm import make_provider
+from caseloom.adapters.mail import EmailReader
 from caseloom.adapters.notify import ChannelNotifier, LogNotifier
 from caseloom.adapters.notify.smtp import smtp_notifier
 from caseloom.adapters.notify.webhook import WebhookNotifier, WebhookTarget
@@ -46,6 +49,7 @@ from caseloom.service_layer.ports import (
     ConditionEngine,
     DispatchSolver,
     LlmProvider,
+    MailReader,
     Notifier,
     TravelTimes,
     TriageModel,
@@ -54,6 +58,7 @@ from caseloom.service_layer.ports import (
 from caseloom.views.store import ReadStore
 
 log = logging.getLogger(__name__)
+MIN_SECRET_BYTES = 32
 
 __all__ = [
     "DEMO_POLICY",
@@ -229,6 +234,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     llm = make_provider(spec.llm, key, clock) if spec.llm else None
     notifier = make_notifier(loaded.policy.notifications, config.smtp_url)
     travel, solver = make_field(loaded.policy.field_service)
+    secret = _secret(config, engine)
     bus = MessageBus(
         uow,
         *handlers(
@@ -241,6 +247,8 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             notifier=notifier,
             travel=travel,
             solver=solver,
+            reader=EmailReader(loaded.policy.intake.max_attachment_bytes),
+            secret=secret,
         ),
     )
 
@@ -254,6 +262,21 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=close)
 
 
+def _secret(config: Settings, engine: Engine) -> bytes:
+    if config.secret is None:
+        return installation_secret(engine)
+    try:
+        key = bytes.fromhex(config.secret.get_secret_value())
+    except ValueError:
+        key = b""
+    if len(key) < MIN_SECRET_BYTES:
+        raise InvalidInput(
+            f"CASELOOM_SECRET must be at least {MIN_SECRET_BYTES} bytes written in hex "
+            f"(e.g. the output of `openssl rand -hex {MIN_SECRET_BYTES}`)"
+        )
+    return key
+
+
 def handlers(
     policy: Policy,
     clock: Clock,
@@ -265,6 +288,8 @@ def handlers(
     notifier: Notifier,
     travel: TravelTimes,
     solver: DispatchSolver,
+    reader: MailReader,
+    secret: bytes,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
     """Every command's handler and every event's subscribers, with their dependencies bound."""
 
@@ -275,9 +300,14 @@ def handlers(
     decided = {**timed, "conditions": conditions}
     mapped = {**timed, "travel": travel}
     planned = {**mapped, "solver": solver}
+    mailed = {**timed, "reader": reader, "model": model, "secret": secret}
     command_handlers: dict[type[commands.Command], Handler] = {
         commands.OpenCase: bind(intake.open_case, **timed),
         commands.AddMessage: bind(intake.add_message, model=model, **timed),
+        commands.ReceiveMail: bind(intake.receive_mail, **mailed),
+        commands.SweepMail: bind(intake.sweep_mail, **mailed),
+        commands.AttachFiles: bind(intake.attach_files, **timed),
+        commands.IssueStatusLink: bind(intake.issue_status_link, clock=clock),
         commands.ReviewTriage: bind(triage.review_triage, **decided),
         commands.AssignCase: bind(routing.assign_case, **timed),
         commands.ChangeCase: bind(routing.change_case, **timed),
@@ -311,7 +341,10 @@ def handlers(
     event_handlers: dict[type[events.Event], list[Handler]] = {
         events.CaseOpened: [bind(triage.triage_case, model=model, llm=llm, **decided)],
         events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
-        events.SlaStarted: [bind(routing.route_case, **decided)],
+        events.SlaStarted: [
+            bind(routing.route_case, **decided),
+            bind(intake.acknowledge, secret=secret, **timed),
+        ],
         events.CaseReopened: [
             bind(routing.route_case, **decided),
             bind(supervisor.reconsider, **decided),
@@ -330,7 +363,10 @@ def handlers(
             bind(resolution.act_on_reply, **timed),
             bind(supervisor.restamp_after_reply, **decided),
         ],
-        events.RepReplied: [bind(field.hand_off_after_reply, **decided)],
+        events.RepReplied: [
+            bind(intake.send_reply, secret=secret, **timed),
+            bind(field.hand_off_after_reply, **decided),
+        ],
         events.CaseHandedOff: [bind(field.schedule_visit, **planned)],
         events.VisitMoved: [bind(field.schedule_visit, **planned)],
     }

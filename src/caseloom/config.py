@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(
         None, description="The key of the LLM provider the policy names; never logged"
     )
+    secret: SecretStr | None = Field(
+        None,
+        description="The key that signs case tokens in outbound e-mail (hex, 32 bytes or more); "
+        "unset: one made at random on first start and kept in the database",
+    )
+    smtp_listen: str | None = Field(
+        None,
+        description="host:port where `caseloom serve` also takes e-mail over SMTP; unset: off",
+        pattern=r"^[^:\s]+:\d{1,5}$",
+    )
 
     def masked(self) -> dict[str, str]:
         """Every setting as text, with secrets hidden, to print at start."""

@@ -512,7 +512,7 @@ def test_healthz_reports_ok_and_the_policy_that_decides(client: TestClient, app:
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "policy": app.policy.ref, "database": "ok"}
-    assert app.policy.ref == "northwind-service@2"
+    assert app.policy.ref == "northwind-service@3"
 
 
 def test_the_openapi_document_and_the_docs_page_are_served(client: TestClient) -> None:

@@ -71,7 +71,7 @@ def test_explain_shows_the_chosen_rep_first_in_the_ranking_with_every_factor(
     assert why["rule"].startswith("broadband goes to someone who knows broadband")
     assert (why["model"], why["route"]) == ("best_fit", ["tier1"])
     assert (why["need"]["skills"], why["need"]["units"]) == ({"broadband": 3}, 1)
-    assert (why["actor"], why["policy_version"]) == ("agent:routing", 2)
+    assert (why["actor"], why["policy_version"]) == ("agent:routing", 3)
     assert why["at"] == case["opened_at"]
     assert why["chosen"] in why["reason"]
 
@@ -158,7 +158,7 @@ def test_a_dry_run_of_a_billing_dispute_goes_to_billing_and_changes_nothing(
     assert [r.split(" (")[0] for r in decision["stamp_rules"]] == [
         "billing disputes belong to billing"
     ]
-    assert decision["policy_version"] == 2
+    assert decision["policy_version"] == 3
     assert (ok(client.get(CASES)), loads(client)) == before
     assert [c["ref"] for c in before[0]["items"]] == [ref]
 

@@ -99,7 +99,7 @@ def test_policy_check_accepts_the_demo_policy(runner: CliRunner) -> None:
 
     assert result.exit_code == 0, result.output
     assert "is valid" in result.output
-    assert "northwind-service@2" in result.output
+    assert "northwind-service@3" in result.output
 
 
 def test_policy_check_refuses_a_typo_in_a_condition_with_file_line_and_the_closest_field(

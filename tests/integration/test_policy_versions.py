@@ -53,7 +53,7 @@ def test_a_policy_with_a_typo_is_refused_with_its_line_and_nothing_changes(
         )
     )
     running.close()
-    path = demo_policy_with(tmp_path, "version: 2", "version: 3")
+    path = demo_policy_with(tmp_path, "version: 3", "version: 4")
     typo = path.read_text("utf-8")
     typo = typo.replace(
         'when: case.product_line == "billing"', 'when: case.prodct_line == "billing"'
@@ -67,7 +67,7 @@ def test_a_policy_with_a_typo_is_refused_with_its_line_and_nothing_changes(
     (problem,) = refused.value.problems
     assert (problem.file, problem.line) == (str(path), line)
     assert "did you mean case.product_line?" in problem.reason
-    assert stored_policies(database_url) == [("northwind-service", 2)]
+    assert stored_policies(database_url) == [("northwind-service", 3)]
     again = start(database_url, bootstrap.DEMO_POLICY, clock)
     try:
         assert journey.verify(again.store, ref) == (1, [])
@@ -92,7 +92,7 @@ def test_a_new_version_is_stored_beside_the_old_and_decides_from_then_on(
     database_url: str, tmp_path: Path, clock: FakeClock
 ) -> None:
     start(database_url, bootstrap.DEMO_POLICY, clock).close()
-    newer = demo_policy_with(tmp_path, "version: 2", "version: 3")
+    newer = demo_policy_with(tmp_path, "version: 3", "version: 4")
     app = start(database_url, newer, clock)
     try:
         ref = str(
@@ -105,5 +105,5 @@ def test_a_new_version_is_stored_beside_the_old_and_decides_from_then_on(
         entries = journey.case_journey(app.store, ref)
     finally:
         app.close()
-    assert stored_policies(database_url) == [("northwind-service", 2), ("northwind-service", 3)]
-    assert {e.policy_version for e in entries} == {3}
+    assert stored_policies(database_url) == [("northwind-service", 3), ("northwind-service", 4)]
+    assert {e.policy_version for e in entries} == {4}

@@ -53,18 +53,18 @@ def test_a_new_version_applies_on_reevaluation_and_keeps_the_paused_time(
     text = path.read_text("utf-8")
     assert STANDARD in text
     path.write_text(
-        text.replace("version: 2", "version: 3").replace(STANDARD, STANDARD.replace("40h", "60h")),
+        text.replace("version: 3", "version: 4").replace(STANDARD, STANDARD.replace("40h", "60h")),
         "utf-8",
     )
     v2 = start(database_url, path, clock)
     try:
         kept = v2_clock(v2, ref)
-        assert (kept.policy_version, kept.target_minutes) == (2, 40 * 60)  # it keeps its version
+        assert (kept.policy_version, kept.target_minutes) == (3, 40 * 60)  # it keeps its version
 
         assert v2.bus.handle(commands.ReevaluateSla("ops")) == {"retargeted": 1}
 
         moved = v2_clock(v2, ref)
-        assert (moved.policy_version, moved.target_minutes) == (3, 60 * 60)
+        assert (moved.policy_version, moved.target_minutes) == (4, 60 * 60)
         assert [(p.reason, p.ended_at - p.started_at) for p in moved.pauses] == [
             ("waiting_on_customer", timedelta(hours=2))
         ]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from caseloom.domain.case import Channel, MessageKind
 from caseloom.domain.customer import Location
+from caseloom.domain.mail import Attachment
 from caseloom.domain.sla import Action
 from caseloom.domain.workforce import Certification, Presence
 
@@ -28,6 +29,40 @@ class OpenCase(Command):
     actor: str = "api"
     idempotency_key: str | None = None
     request_digest: str = ""  # fingerprint of the request, to detect a reused key
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveMail(Command):
+    """An e-mail arrived (over SMTP, or fetched from a mailbox): keep it, then read it."""
+
+    raw: bytes = field(repr=False)
+    source: str  # "smtp", "imap:INBOX"
+    envelope_from: str = ""
+    envelope_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SweepMail(Command):
+    """Read the e-mail stored but never read (a crash between storing and reading)."""
+
+    older_than: timedelta = timedelta(minutes=1)
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AttachFiles(Command):
+    """Files the customer sent with a case (the web portal's upload)."""
+
+    ref: str
+    files: tuple[Attachment, ...]
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssueStatusLink(Command):
+    """A secret link to the case's status page, for its customer; returns the token."""
+
+    ref: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,3 +159,5 @@ class VisitMoved(Event):
 @dataclass(frozen=True, slots=True)
 class RepReplied(Event):
     ref: str
+    body: str = ""  # what the rep wrote, for the customer
+    seq: int = 0  # the journey entry of the reply: what makes its e-mail unique

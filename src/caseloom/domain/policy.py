@@ -15,6 +15,7 @@ from enum import StrEnum
 from caseloom.domain.conditions import Condition, Facts, Matcher
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.field.spec import FieldSpec, VisitSpec
+from caseloom.domain.mail.spec import IntakeSpec
 from caseloom.domain.routing.spec import RoutingSpec
 from caseloom.domain.sla import ALWAYS, BusinessCalendar, Escalation, SlaMetric
 from caseloom.domain.workforce import Team
@@ -30,6 +31,7 @@ CASE_FIELDS = (
     "product_line",
     "team",
     "status",
+    "mailbox",  # the address an e-mailed case was written to
 )
 CUSTOMER_FIELDS = ("id", "name", "tier", "account", "city", "country")
 TRIAGE_FIELDS = (
@@ -232,6 +234,7 @@ class Policy:
     escalations: tuple[Escalation, ...] = ()
     notifications: NotificationSpec = NotificationSpec()
     field_service: FieldSpec = field(default_factory=FieldSpec)
+    intake: IntakeSpec = field(default_factory=IntakeSpec)
 
     @property
     def ref(self) -> str:

@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -17,12 +18,13 @@ from rich.table import Table
 
 from caseloom import bootstrap
 from caseloom.bootstrap import Caseloom, Clock
-from caseloom.domain.commands import ReevaluateSla, RegisterCustomer
+from caseloom.domain.commands import ReevaluateSla, RegisterCustomer, SweepMail
 from caseloom.domain.errors import CaseloomError, PolicyError
 from caseloom.entrypoints import demo as demo_day
 from caseloom.entrypoints import worker as worker_loop
 from caseloom.entrypoints.api import create_app
 from caseloom.entrypoints.demo import LONDON
+from caseloom.entrypoints.smtp import smtp_server
 from caseloom.entrypoints.triage_cli import triage_app
 from caseloom.views import journey as journey_views
 from caseloom.views import reports
@@ -108,7 +110,54 @@ def serve(
         address = f"http://{config.host}:{config.port}"
         console.print(f"policy {caseloom.policy.ref}; API docs at {address}/docs")
         api = create_app(caseloom, config.max_request_bytes)
-        uvicorn.run(api, host=config.host, port=config.port, log_level=config.log_level)
+        with _smtp_intake(caseloom, config.smtp_listen):
+            uvicorn.run(api, host=config.host, port=config.port, log_level=config.log_level)
+
+
+@app.command()
+def smtp(
+    listen: Annotated[
+        str, typer.Option(help="host:port to take e-mail on (overrides CASELOOM_SMTP_LISTEN)")
+    ] = "",
+    database_url: DatabaseUrl = None,
+    policy: PolicyFile = None,
+) -> None:
+    """Take e-mail over SMTP into cases until stopped: new cases, replies joined to their case,
+    auto-replies and bounces kept but not answered, unreadable mail quarantined."""
+    config = bootstrap.settings(database_url=database_url, policy=policy)
+    with (
+        _running(config) as caseloom,
+        _smtp_intake(caseloom, listen or config.smtp_listen or "127.0.0.1:2525"),
+    ):
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        stop.wait()
+    console.print("SMTP intake stopped")
+
+
+@contextmanager
+def _smtp_intake(caseloom: Caseloom, listen: str | None) -> Iterator[None]:
+    """SMTP intake while the block runs, if `listen` (host:port) says where; first it reads any
+    message stored but never read (a crash between storing and reading)."""
+    if not listen:
+        yield
+        return
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter(f"{listen!r} is not host:port, e.g. 127.0.0.1:2525")
+    swept = cast("list[object]", caseloom.bus.handle(SweepMail(older_than=timedelta(0))))
+    server = smtp_server(caseloom.bus, caseloom.policy.intake.accepts, host, int(port))
+    server.start()
+    addresses = ", ".join(caseloom.policy.intake.addresses) or "any address"
+    console.print(
+        f"SMTP intake on {host}:{port} for {addresses}; {len(swept)} stored message(s) read",
+        highlight=False,
+    )
+    try:
+        yield
+    finally:
+        server.stop()
 
 
 @app.command()

@@ -17,7 +17,7 @@ from caseloom.domain.events import Event
 from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem
 from caseloom.domain.field.geo import Point, TravelMatrix
 from caseloom.domain.field.work_order import WorkOrder
-from caseloom.domain.mail import FetchedMail, InboundMail
+from caseloom.domain.mail import Attachment, FetchedMail, InboundMail, MailStatus, ReceivedMail
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting
@@ -303,6 +303,64 @@ class NotificationOutbox(Protocol):
         ...
 
 
+class MailStore(Protocol):
+    """E-mail as received, the Message-IDs of each case's thread, and attachments."""
+
+    def store(
+        self,
+        raw: bytes,
+        *,
+        message_id: str,
+        source: str,
+        envelope_from: str,
+        envelope_to: Sequence[str],
+        at: datetime,
+    ) -> tuple[ReceivedMail, bool]:
+        """Keep `raw`; with a Message-ID already stored, the earlier message and False."""
+        ...
+
+    def get(self, mail_id: int) -> ReceivedMail: ...
+
+    def settle(
+        self,
+        mail_id: int,
+        status: MailStatus,
+        outcome: str,
+        *,
+        at: datetime,
+        sender: str | None = None,
+        case_number: int | None = None,
+    ) -> None: ...
+
+    def unsettled(self, received_before: datetime, limit: int) -> list[int]:
+        """Messages stored but never read (a crash in between), oldest first."""
+        ...
+
+    def count_from(self, sender: str, since: datetime) -> int:
+        """Messages read from `sender` since then (what a rate limit counts)."""
+        ...
+
+    def case_of(self, message_ids: Sequence[str]) -> int | None:
+        """The case whose thread has one of these Message-IDs, trying them in order."""
+        ...
+
+    def remember(self, message_id: str, case_number: int, *, outbound: bool, at: datetime) -> None:
+        """This Message-ID belongs to the case's thread (a repeat is ignored)."""
+        ...
+
+    def thread(self, case_number: int) -> list[str]:
+        """The Message-IDs of the case's thread, received and sent, oldest first."""
+        ...
+
+    def link(self, case_number: int, key: str, at: datetime) -> None:
+        """Keep `key` (a hash of a status-page token) for the case."""
+        ...
+
+    def attach(
+        self, case_number: int, mail_id: int | None, files: Sequence[Attachment], at: datetime
+    ) -> None: ...
+
+
 class PolicyRepository(Protocol):
     def register(self, policy: Policy, source: str) -> None:
         """Store `policy` once; refuse a stored name and version whose content differs."""
@@ -333,6 +391,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> NotificationOutbox: ...
+
+    @property
+    def mail(self) -> MailStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -377,3 +377,71 @@ class DispatchPlanView(ReadModel):
     visits: list[PlannedVisitView]
     changed: list[str]  # work orders whose visit the plan books or moves
     unassigned: dict[str, str]  # work order -> why it is not in the plan
+
+
+class MailView(ReadModel):
+    """A message as intake received it (the raw bytes are fetched on their own)."""
+
+    id: int
+    message_id: str
+    source: str
+    envelope_from: str
+    envelope_to: list[str]
+    sender: str | None
+    size: int
+    received_at: datetime
+    status: str  # received, opened, threaded, ignored, quarantined
+    outcome: str
+    case: str | None
+    processed_at: datetime | None
+
+
+class AttachmentView(ReadModel):
+    id: int
+    case: str
+    filename: str
+    content_type: str
+    size: int
+    inline: bool
+    content_id: str | None
+    dropped: str  # why the content was not kept, else ""
+    created_at: datetime
+
+
+class PortalMessageView(ReadModel):
+    """A message the customer may see: their own, or our team's reply (never an internal note)."""
+
+    by: str  # "you" or "our team"
+    body: str
+    at: datetime
+
+
+class PortalFileView(ReadModel):
+    filename: str
+    size: int
+    dropped: str  # why the content was not kept, else ""
+
+
+class PortalPromiseView(ReadModel):
+    """One SLA clock as the promise it makes to the customer."""
+
+    due_at: datetime | None  # None while paused
+    met_at: datetime | None
+    paused: bool
+    stopped: bool  # no longer counted: the case left the SLA's scope
+
+
+class PortalCaseView(ReadModel):
+    """A case as its customer sees it on the status page of its secret link."""
+
+    ref: str
+    subject: str
+    description: str
+    status: str
+    status_words: str  # the status as the customer reads it, e.g. "Waiting for your reply"
+    opened_at: datetime
+    timezone: str  # the zone of the case's business calendar, to show times in
+    messages: list[PortalMessageView]
+    attachments: list[PortalFileView]
+    first_reply: PortalPromiseView | None
+    resolution: PortalPromiseView | None

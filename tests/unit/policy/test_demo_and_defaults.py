@@ -33,7 +33,7 @@ from tests.unit.policy.writing import (
 def test_the_demo_policy_loads_with_its_name_version_and_a_digest_of_its_text() -> None:
     loaded = load(DEMO)
 
-    assert loaded.policy.ref == "northwind-service@2"
+    assert loaded.policy.ref == "northwind-service@3"
     assert re.fullmatch(r"[0-9a-f]{64}", loaded.policy.digest)
     assert loaded.source == f"# --- {DEMO}\n{DEMO.read_text('utf-8')}"
 
@@ -77,8 +77,9 @@ def test_the_demo_sla_policies_keep_their_order_targets_and_the_line_of_each_con
 
 
 def test_the_demo_routing_rules_are_labelled_with_their_name_and_file_line() -> None:
-    routing = load(DEMO).policy.routing.rules
+    mail_to_billing, *routing = load(DEMO).policy.routing.rules
 
+    assert mail_to_billing.label.startswith("mail to billing@northwind.example (policy.yaml:")
     assert routing[0].route == ("tier1", "field-north")
     assert routing[0].label == f"on-site outage (policy.yaml:{line_of(DEMO, 'on-site outage')})"
     billing = next(rule for rule in routing if rule.route == ("billing",))

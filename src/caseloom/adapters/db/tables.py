@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -178,6 +180,7 @@ cases = Table(
     Column("relaxed", JSON, nullable=False, server_default="[]"),
     Column("next_due_at", UtcDateTime),
     Column("segments", JSON, nullable=False, server_default="[]"),
+    Column("mailbox", String(254)),  # the intake address of an e-mailed case
     Index(None, "team", "status", "priority", "next_due_at", "queued_at"),
     Index(None, "status", "queued_at"),
     Index(None, "status", "opened_at"),
@@ -337,4 +340,76 @@ appointments = Table(
     Column("note", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index(None, "technician_id", "starts_at"),
+)
+
+
+# E-mail as received, stored before it is read: nothing accepted is lost. `key` (a SHA-256 of
+# the Message-ID) makes a repeated message idempotent.
+inbound_mail = Table(
+    "inbound_mail",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("message_id", Text, nullable=False),
+    Column("source", String(100), nullable=False),  # "smtp", "imap:INBOX", ...
+    Column("envelope_from", String(254), nullable=False),
+    Column("envelope_to", JSON, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("status", String(20), nullable=False),  # received, case_opened, threaded, ...
+    Column("sender", String(254)),
+    Column("outcome", Text, nullable=False, server_default=""),
+    Column("case_id", ForeignKey("cases.id"), index=True),
+    Column("processed_at", UtcDateTime),
+    Index(None, "status", "received_at"),
+    Index(None, "sender", "received_at"),
+)
+
+# Message-IDs that belong to a case, received or sent: how a reply finds its case.
+mail_threads = Table(
+    "mail_threads",
+    metadata,
+    Column("key", String(64), primary_key=True),  # SHA-256 of the Message-ID
+    Column("message_id", Text, nullable=False),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("outbound", Boolean, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("mail_id", ForeignKey("inbound_mail.id")),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("inline", Boolean, nullable=False),
+    Column("content_id", String(255)),
+    Column("content", LargeBinary, nullable=False),
+    Column("dropped", Text, nullable=False, server_default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Customers' secret links to a case's status page: only a hash of each link's token is kept.
+status_links = Table(
+    "status_links",
+    metadata,
+    Column("key", String(64), primary_key=True),  # SHA-256 of the token
+    Column("case_id", ForeignKey("cases.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# What one installation keeps to itself, made on first start (e.g. the key of case tokens).
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", String(200), nullable=False),
 )

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, RootTransaction, insert, select
 
 from caseloom.adapters.db.cases import SqlCaseRepository
 from caseloom.adapters.db.field import SqlWorkOrderRepository
+from caseloom.adapters.db.mail import SqlMailStore
 from caseloom.adapters.db.sla import SqlNotificationOutbox, SqlTimerRepository
 from caseloom.adapters.db.tables import policies
 from caseloom.adapters.db.workforce import (
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
     timers: SqlTimerRepository
     outbox: SqlNotificationOutbox
     work_orders: SqlWorkOrderRepository
+    mail: SqlMailStore
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine, self._clock = engine, clock
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimerRepository(self._conn)
         self.outbox = SqlNotificationOutbox(self._conn)
         self.work_orders = SqlWorkOrderRepository(self._conn)
+        self.mail = SqlMailStore(self._conn)
         return self
 
     def __exit__(
@@ -104,6 +107,7 @@ class SqlUnitOfWork:
         self.technicians.flush()
         self.work_orders.flush()
         self.outbox.flush()
+        self.mail.flush()
         self._tx.commit()
         aggregates: list[Case | Rep | WorkOrder] = [
             *self.cases.seen,

@@ -17,6 +17,9 @@ from caseloom.domain.errors import DeliveryFailed, InvalidInput
 from caseloom.domain.notification import Notification, NotifyChannel
 
 DEFAULT_PORT = 25
+THREADING_HEADERS = frozenset(
+    {"From", "Reply-To", "Message-ID", "In-Reply-To", "References", "Auto-Submitted"}
+)
 _FLAGS = {"true": True, "false": False}
 
 
@@ -108,6 +111,11 @@ def _compose(notification: Notification, sender: str, domain: str) -> EmailMessa
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders stay quiet
     if notification.case_ref:
         message["X-Caseloom-Case"] = notification.case_ref
+    given = notification.payload.get("headers")
+    for name, value in given.items() if isinstance(given, dict) else ():
+        if name in THREADING_HEADERS:  # a reply to a customer: from intake, in their thread
+            del message[name]
+            message[name] = str(value)
     message.set_content(notification.body)
     return message
 

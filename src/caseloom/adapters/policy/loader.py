@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from caseloom.adapters import yaml_source
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.policy import field as field_section
+from caseloom.adapters.policy import intake as intake_section
 from caseloom.adapters.policy import routing
 from caseloom.adapters.policy import sla as sla_section
 from caseloom.adapters.policy.places import condition, label
@@ -308,6 +309,7 @@ class _Checker:
 
     def _handoffs(self) -> None:
         field_section.check(self, self.doc)
+        intake_section.check(self, self.doc)
 
 
 def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
@@ -347,9 +349,12 @@ def _build(source: Source, doc: PolicyDoc, models: ModelStore) -> Policy:
         sla=sla_section.sla_policies(source, doc),
         escalations=sla_section.escalations(source, doc),
         notifications=sla_section.notifications(doc),
-        routing=routing.build(source, doc.routing),
+        routing=routing.build(
+            source, doc.routing, intake_section.routing_rules(source, doc.intake)
+        ),
         handoffs=field_section.handoffs(source, doc),
         field_service=field_section.field_spec(doc.field),
+        intake=intake_section.spec(doc.intake),
     )
 
 

@@ -100,9 +100,11 @@ def _relax(steps: Sequence[RelaxStepDoc], checks: Checks) -> None:
             checks.team((*path, "overflow"), step.overflow, "service")
 
 
-def build(source: Source, routing: RoutingDoc) -> RoutingSpec:
+def build(source: Source, routing: RoutingDoc, first: tuple[RoutingRule, ...] = ()) -> RoutingSpec:
+    """The routing spec; `first` are rules other sections add ahead of the policy's own."""
     return RoutingSpec(
-        rules=tuple(
+        rules=first
+        + tuple(
             RoutingRule(
                 label(source, ("routing", "teams", i), r.name),
                 condition(source, ("routing", "teams", i, "when"), r.when),

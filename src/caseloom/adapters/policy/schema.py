@@ -20,6 +20,11 @@ from pydantic import (
 
 from caseloom.domain.case import Channel
 from caseloom.domain.field.work_order import MAX_DURATION
+from caseloom.domain.mail.outbound import (
+    DEFAULT_ACK_BODY,
+    DEFAULT_ACK_SUBJECT,
+    DEFAULT_REPLY_SUBJECT,
+)
 from caseloom.domain.routing.spec import FACTORS, REROUTE_FIELDS, SelectionModel
 from caseloom.domain.sla import MINUTES_PER_DAY, Interval
 from caseloom.domain.triage import SIGNALS
@@ -532,6 +537,36 @@ class FieldDoc(Doc):
     optimise: OptimiseDoc = OptimiseDoc()
 
 
+EmailAddress = Annotated[
+    str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+
+
+class IntakeAddressDoc(Doc):
+    team: str | None = None  # mail to this address goes to this team; none: routing decides
+
+
+class PerSenderDoc(Doc):
+    messages: int = Field(30, ge=1, le=100_000)
+    per: Duration = timedelta(hours=1)
+
+
+class AcknowledgeDoc(Doc):
+    subject: str = Field(DEFAULT_ACK_SUBJECT, min_length=1, max_length=300)
+    body: str = Field(DEFAULT_ACK_BODY, min_length=1, max_length=20_000)
+
+
+class IntakeDoc(Doc):
+    addresses: dict[EmailAddress, IntakeAddressDoc] = {}  # none: mail to any address is taken
+    reply_from: EmailAddress | None = None  # what mail to customers comes from; none: none sent
+    acknowledge: AcknowledgeDoc | bool = True  # the acknowledgement of a new case, or false
+    reply_subject: str = Field(DEFAULT_REPLY_SUBJECT, min_length=1, max_length=300)
+    reply_to_closed: Literal["reopen", "follow_up"] = "reopen"
+    reopen_within: Duration = timedelta(days=14)  # later replies to a closed case: follow-ups
+    per_sender: PerSenderDoc = PerSenderDoc()
+    max_attachment_mb: int = Field(10, ge=1, le=100)
+
+
 class PolicyDoc(Doc):
     policy: Name
     version: int = Field(ge=1)
@@ -547,3 +582,4 @@ class PolicyDoc(Doc):
     routing: RoutingDoc
     handoffs: list[HandoffDoc] = []
     field: FieldDoc = FieldDoc()
+    intake: IntakeDoc = IntakeDoc()

@@ -53,6 +53,7 @@ class Case:
     owner: str | None = None
     status: CaseStatus = CaseStatus.NEW
     custom: dict[str, object] = field(default_factory=dict)
+    mailbox: str | None = None  # the intake address an e-mailed case was written to
     need: Need = field(default_factory=Need)  # what a rep must have to take it, set by routing
     route: tuple[str, ...] = ()  # the planned team sequence chosen by routing
     rule: str | None = None  # the routing rule that chose the team
@@ -82,6 +83,8 @@ class Case:
         customer_id: str | None,
         custom: Mapping[str, object],
         by: Attribution,
+        mailbox: str | None = None,
+        follows: str | None = None,
     ) -> Case:
         case = cls(
             number=number,
@@ -94,14 +97,26 @@ class Case:
             updated_at=by.at,
             policy_version=by.policy_version,
             custom=dict(custom),
+            mailbox=mailbox,
         )
         who = f"for customer {customer_id}" if customer_id else "by a contact with no account"
+        inputs: dict[str, object] = {
+            "channel": channel,
+            "contact": contact.email,
+            "subject": case.subject,
+        }
+        if mailbox:
+            inputs["mailbox"] = mailbox
+        decision: dict[str, object] = {"status": CaseStatus.NEW, "customer": customer_id}
+        if follows:
+            decision["follows"] = follows
+        after = f", a follow-up to {follows}" if follows else ""
         case._record(
             "intake",
             by,
-            inputs={"channel": channel, "contact": contact.email, "subject": case.subject},
-            decision={"status": CaseStatus.NEW, "customer": customer_id},
-            reason=f"opened from {channel} {who}",
+            inputs=inputs,
+            decision=decision,
+            reason=f"opened from {channel} {who}{after}",
         )
         case.events.append(events.CaseOpened(case.ref))
         return case
@@ -162,6 +177,7 @@ class Case:
             "product_line": self.product_line,
             "team": self.team,
             "status": str(self.status),
+            "mailbox": self.mailbox,
             **self.custom,
         }
         return {
@@ -525,7 +541,7 @@ class Case:
         if kind is MessageKind.REP_REPLY:
             self._meet(SlaMetric.FIRST_RESPONSE, by.at)
             self._meet(SlaMetric.NEXT_RESPONSE, by.at)
-            self.events.append(events.RepReplied(self.ref))
+            self.events.append(events.RepReplied(self.ref, text, self.head.seq))
         elif kind is MessageKind.CUSTOMER_REPLY:
             self._on_customer_reply(by, reading.changes if reading else ())
             self.events.append(events.CustomerReplied(self.ref))

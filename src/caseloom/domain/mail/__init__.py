@@ -11,18 +11,37 @@ from caseloom.domain.mail.message import (
     MalformedMail,
     Sender,
 )
-from caseloom.domain.mail.tokens import case_token, refs_in_subject, token_refs
+from caseloom.domain.mail.received import (
+    MailReceipt,
+    MailStatus,
+    ReceivedMail,
+    digest_id,
+    message_id_of,
+    message_key,
+)
+from caseloom.domain.mail.spec import ClosedReply, IntakeAddress, IntakeSpec
+from caseloom.domain.mail.tokens import case_token, refs_in_subject, status_key, token_refs
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "MAX_MESSAGE_BYTES",
     "Attachment",
     "Automated",
+    "ClosedReply",
     "FetchedMail",
     "InboundMail",
+    "IntakeAddress",
+    "IntakeSpec",
+    "MailReceipt",
+    "MailStatus",
     "MalformedMail",
+    "ReceivedMail",
     "Sender",
     "case_token",
+    "digest_id",
+    "message_id_of",
+    "message_key",
     "refs_in_subject",
+    "status_key",
     "token_refs",
 ]

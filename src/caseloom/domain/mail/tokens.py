@@ -40,3 +40,8 @@ def refs_in_subject(subject: str) -> list[str]:
 
 def _tag(ref: str, secret: bytes) -> str:
     return hmac.new(secret, ref.upper().encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def status_key(token: str) -> str:
+    """What a status-page token is stored and looked up by (the token itself is not kept)."""
+    return hashlib.sha256(token.encode()).hexdigest()

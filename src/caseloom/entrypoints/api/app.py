@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Request
 
 from caseloom import __version__
 from caseloom.bootstrap import Caseloom
-from caseloom.entrypoints.api import cases, field, problems, routing, sla, triage, workforce
+from caseloom.entrypoints.api import cases, field, mail, problems, routing, sla, triage, workforce
 from caseloom.entrypoints.api.deps import running
 
 
@@ -27,6 +27,7 @@ def create_app(caseloom: Caseloom, max_request_bytes: int = 1_048_576) -> FastAP
     app.include_router(routing.router, prefix="/api/v1")
     app.include_router(sla.router, prefix="/api/v1")
     app.include_router(field.router, prefix="/api/v1")
+    app.include_router(mail.router, prefix="/api/v1")
     app.add_middleware(problems.BodyLimit, limit=max_request_bytes)
 
     @app.get("/healthz", tags=["health"])

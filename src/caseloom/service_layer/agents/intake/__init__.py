@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
+
 from caseloom.domain.case import Attribution, Case, MessageKind
-from caseloom.domain.commands import AddMessage, OpenCase
+from caseloom.domain.commands import AddMessage, AttachFiles, IssueStatusLink, OpenCase
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import IdempotencyConflict, InvalidInput
+from caseloom.domain.mail import status_key
 from caseloom.domain.policy import Policy
 from caseloom.service_layer.agents import triage
+from caseloom.service_layer.agents.intake.mail import receive_mail, sweep_mail
+from caseloom.service_layer.agents.intake.replies import acknowledge, send_reply
 from caseloom.service_layer.ports import Clock, TriageModel, UnitOfWork
+
+__all__ = [
+    "acknowledge",
+    "add_message",
+    "attach_files",
+    "issue_status_link",
+    "open_case",
+    "receive_mail",
+    "send_reply",
+    "sweep_mail",
+]
 
 
 def open_case(cmd: OpenCase, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> str:
@@ -70,3 +86,36 @@ def add_message(
         by = Attribution(cmd.author, clock.now(), policy.version)
         case.add_message(cmd.kind, cmd.body, by, reading)
         uow.commit()
+
+
+def attach_files(cmd: AttachFiles, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> int:
+    """Keep files the customer sent with the case; the journey lists them. Returns how many."""
+    limit = policy.intake.max_attachment_bytes
+    with uow:
+        case = uow.cases.get(cmd.ref)
+        too_big = [f.filename for f in cmd.files if f.size > limit]
+        if too_big:
+            raise InvalidInput(
+                f"{', '.join(too_big)}: larger than the {limit // (1024 * 1024)} MB allowed"
+            )
+        now = clock.now()
+        uow.mail.attach(case.number, None, cmd.files, now)
+        case.note(
+            "intake",
+            f"{len(cmd.files)} file(s) attached",
+            Attribution(cmd.actor, now, policy.version),
+            inputs={"files": [f.filename for f in cmd.files]},
+            decision={"sizes": [f.size for f in cmd.files]},
+        )
+        uow.commit()
+        return len(cmd.files)
+
+
+def issue_status_link(cmd: IssueStatusLink, uow: UnitOfWork, *, clock: Clock) -> str:
+    """A new secret token for the case's status page; only its hash is stored."""
+    token = secrets.token_urlsafe(24)
+    with uow:
+        case = uow.cases.get(cmd.ref)
+        uow.mail.link(case.number, status_key(token), clock.now())
+        uow.commit()
+    return token

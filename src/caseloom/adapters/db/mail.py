@@ -1,0 +1,226 @@
+"""E-mail as received, each case's Message-IDs, and attachments."""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from caseloom.adapters.db.membership import among
+from caseloom.adapters.db.tables import (
+    attachments,
+    inbound_mail,
+    mail_threads,
+    secrets,
+    status_links,
+)
+from caseloom.domain.errors import ConcurrencyConflict, NotFound
+from caseloom.domain.mail import Attachment, MailStatus, ReceivedMail, message_key
+
+
+class SqlMailStore:
+    """`store` writes at once (it is the first thing done with a message, alone in its
+    transaction); what refers to cases waits for `flush`, after the cases are written."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._pending: list[Callable[[], None]] = []
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        for write in pending:
+            write()
+
+    def store(
+        self,
+        raw: bytes,
+        *,
+        message_id: str,
+        source: str,
+        envelope_from: str,
+        envelope_to: Sequence[str],
+        at: datetime,
+    ) -> tuple[ReceivedMail, bool]:
+        key = message_key(message_id)
+        added = self._conn.execute(
+            self._insert(inbound_mail)
+            .values(
+                key=key,
+                message_id=message_id,
+                source=source,
+                envelope_from=envelope_from[:254],
+                envelope_to=list(envelope_to),
+                raw=raw,
+                size=len(raw),
+                received_at=at,
+                status=MailStatus.RECEIVED.value,
+            )
+            .on_conflict_do_nothing()
+            .returning(inbound_mail.c.id)
+        ).scalar_one_or_none()
+        if added is not None:
+            return self.get(added), True
+        row = self._conn.execute(select(inbound_mail).where(inbound_mail.c.key == key)).one()
+        return _mail(row), False
+
+    def get(self, mail_id: int) -> ReceivedMail:
+        row = self._conn.execute(select(inbound_mail).where(inbound_mail.c.id == mail_id)).first()
+        if row is None:
+            raise NotFound(f"no stored e-mail {mail_id}")
+        return _mail(row)
+
+    def settle(
+        self,
+        mail_id: int,
+        status: MailStatus,
+        outcome: str,
+        *,
+        at: datetime,
+        sender: str | None = None,
+        case_number: int | None = None,
+    ) -> None:
+        self._pending.append(
+            lambda: self._settle(
+                mail_id, status, outcome, at=at, sender=sender, case_number=case_number
+            )
+        )
+
+    def _settle(
+        self,
+        mail_id: int,
+        status: MailStatus,
+        outcome: str,
+        *,
+        at: datetime,
+        sender: str | None,
+        case_number: int | None,
+    ) -> None:
+        settled = self._conn.execute(
+            update(inbound_mail)
+            .where(inbound_mail.c.id == mail_id, inbound_mail.c.status == MailStatus.RECEIVED.value)
+            .values(
+                status=status.value,
+                outcome=outcome,
+                processed_at=at,
+                sender=sender,
+                case_id=case_number,
+            )
+        )
+        if settled.rowcount != 1:
+            raise ConcurrencyConflict(f"stored e-mail {mail_id} was read by another process")
+
+    def unsettled(self, received_before: datetime, limit: int) -> list[int]:
+        query = (
+            select(inbound_mail.c.id)
+            .where(
+                inbound_mail.c.status == MailStatus.RECEIVED.value,
+                inbound_mail.c.received_at < received_before,
+            )
+            .order_by(inbound_mail.c.received_at, inbound_mail.c.id)
+            .limit(limit)
+        )
+        return list(self._conn.execute(query).scalars())
+
+    def count_from(self, sender: str, since: datetime) -> int:
+        query = select(func.count()).where(
+            inbound_mail.c.sender == sender, inbound_mail.c.received_at >= since
+        )
+        return int(self._conn.execute(query).scalar_one())
+
+    def case_of(self, message_ids: Sequence[str]) -> int | None:
+        if not message_ids:
+            return None
+        keys = [message_key(m) for m in message_ids]
+        rows = self._conn.execute(
+            select(mail_threads.c.key, mail_threads.c.case_id).where(
+                among(self._conn, mail_threads.c.key, keys)
+            )
+        ).all()
+        found = {row.key: row.case_id for row in rows}
+        return next((found[k] for k in keys if k in found), None)
+
+    def remember(self, message_id: str, case_number: int, *, outbound: bool, at: datetime) -> None:
+        self._pending.append(lambda: self._remember(message_id, case_number, outbound, at))
+
+    def _remember(self, message_id: str, case_number: int, outbound: bool, at: datetime) -> None:
+        self._conn.execute(
+            self._insert(mail_threads)
+            .values(
+                key=message_key(message_id),
+                message_id=message_id,
+                case_id=case_number,
+                outbound=outbound,
+                at=at,
+            )
+            .on_conflict_do_nothing()
+        )
+
+    def thread(self, case_number: int) -> list[str]:
+        query = (
+            select(mail_threads.c.message_id)
+            .where(mail_threads.c.case_id == case_number)
+            .order_by(mail_threads.c.at, mail_threads.c.message_id)
+        )
+        return list(self._conn.execute(query).scalars())
+
+    def attach(
+        self, case_number: int, mail_id: int | None, files: Sequence[Attachment], at: datetime
+    ) -> None:
+        rows = [_file(case_number, mail_id, f, at) for f in files]
+        if rows:
+            self._pending.append(lambda: self._write(insert(attachments), rows))
+
+    def link(self, case_number: int, key: str, at: datetime) -> None:
+        row = {"key": key, "case_id": case_number, "created_at": at}
+        self._pending.append(lambda: self._write(insert(status_links), [row]))
+
+    def _write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        self._conn.execute(statement, rows)
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+
+def _mail(row: Row[Any]) -> ReceivedMail:
+    return ReceivedMail(
+        id=row.id,
+        message_id=row.message_id,
+        source=row.source,
+        envelope_from=row.envelope_from,
+        envelope_to=tuple(row.envelope_to),
+        received_at=row.received_at,
+        raw=bytes(row.raw),
+        status=MailStatus(row.status),
+        outcome=row.outcome,
+        case_number=row.case_id,
+    )
+
+
+def _file(case_number: int, mail_id: int | None, file: Attachment, at: datetime) -> dict[str, Any]:
+    return {
+        "case_id": case_number,
+        "mail_id": mail_id,
+        "filename": file.filename[:255],
+        "content_type": file.content_type[:255],
+        "size": file.size,
+        "inline": file.inline,
+        "content_id": file.content_id[:255] if file.content_id else None,
+        "content": file.content,
+        "dropped": file.dropped,
+        "created_at": at,
+    }
+
+
+def installation_secret(engine: Engine, name: str = "case-token") -> bytes:
+    """This installation's secret `name`, made at random the first time it is asked for."""
+    with engine.begin() as conn:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        made = random_secrets.token_hex(32)
+        conn.execute(dialect.insert(secrets).values(name=name, value=made).on_conflict_do_nothing())
+        value = conn.execute(select(secrets.c.value).where(secrets.c.name == name)).scalar_one()
+    return bytes.fromhex(value)

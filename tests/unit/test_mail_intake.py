@@ -1,0 +1,227 @@
+"""E-mail to case on the bus: stored first, then a new case, a reply joined to its case (three
+ways), a machine's message kept unanswered, quarantine for the unreadable and the too many, a
+repeated Message-ID changing nothing, replies to closed cases, and the sweep after a crash."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from email.message import EmailMessage
+
+from caseloom.domain import commands
+from caseloom.domain.case import CaseStatus, Channel, MessageKind
+from caseloom.domain.mail import (
+    ClosedReply,
+    IntakeAddress,
+    IntakeSpec,
+    MailReceipt,
+    MailStatus,
+    case_token,
+)
+from tests.world import POLICY, SECRET, World
+
+SUPPORT = "support@northwind.example"
+INTAKE = IntakeSpec(addresses={SUPPORT: IntakeAddress(SUPPORT)})
+
+
+def mail(
+    body: str = "Our broadband has been down since 6am.",
+    *,
+    sender: str = "Priya Shah <priya@example.com>",
+    subject: str = "Broadband down",
+    message_id: str = "<first@mail.example>",
+    **headers: str,
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = SUPPORT
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message.as_bytes()
+
+
+def world(**intake: object) -> World:
+    return World(replace(POLICY, intake=replace(INTAKE, **intake)), intent="question")
+
+
+def receive(w: World, raw: bytes) -> MailReceipt:
+    receipt = w.bus.handle(commands.ReceiveMail(raw, "smtp", "priya@example.com", (SUPPORT,)))
+    assert isinstance(receipt, MailReceipt)
+    return receipt
+
+
+def test_an_email_opens_a_case_for_the_customer_it_comes_from() -> None:
+    w = world()
+    receipt = receive(w, mail())
+
+    assert receipt == MailReceipt(1, MailStatus.OPENED, "opened CS-000001", "CS-000001")
+    case = w.case("CS-000001")
+    assert (case.channel, case.subject, case.customer_id) == (
+        Channel.EMAIL,
+        "Broadband down",
+        "acme",
+    )
+    assert case.description == "Our broadband has been down since 6am."
+    assert (case.contact.name, case.contact.email) == ("Priya Shah", "priya@example.com")
+    assert case.mailbox == SUPPORT
+    (intake,) = [e for e in w.store.journey["CS-000001"] if e.step == "intake"]
+    assert intake.actor == "email-intake"
+    assert intake.inputs["mailbox"] == SUPPORT
+    stored = w.store.mail[1]
+    assert stored.mail.raw == mail()  # kept byte for byte
+    assert stored.sender == "priya@example.com"
+
+
+def test_the_same_message_twice_is_one_case() -> None:
+    w = world()
+    receive(w, mail())
+    again = receive(w, mail())
+    assert again.repeated
+    assert (again.status, again.case_ref) == (MailStatus.OPENED, "CS-000001")
+    assert len(w.store.cases) == 1
+    assert len(w.store.mail) == 1
+
+
+def test_a_reply_joins_its_case_by_its_headers() -> None:
+    w = world()
+    receive(w, mail())
+    reply = mail(
+        "It is still down.\n\nOn Mon, Priya wrote:\n> Our broadband has been down since 6am.",
+        subject="Re: Broadband down",
+        message_id="<second@mail.example>",
+        In_Reply_To="<first@mail.example>",
+        References="<first@mail.example>",
+    )
+    receipt = receive(w, reply)
+    assert (receipt.status, receipt.outcome) == (MailStatus.THREADED, "a reply to CS-000001")
+    assert len(w.store.cases) == 1
+    entries = [e for e in w.store.journey["CS-000001"] if e.step == "message"]
+    assert entries[-1].actor == "customer"
+    assert entries[-1].inputs["kind"] == MessageKind.CUSTOMER_REPLY
+
+
+def test_a_subject_reference_counts_only_from_the_cases_contacts() -> None:
+    w = world()
+    receive(w, mail())
+    from_contact = mail("Any news?", subject="Re: [CS-000001] Broadband", message_id="<a@x>")
+    assert receive(w, from_contact).status is MailStatus.THREADED
+
+    stranger = mail(
+        "Please add me.",
+        sender="mallory@evil.example",
+        subject="[CS-000001] hello",
+        message_id="<b@x>",
+    )
+    receipt = receive(w, stranger)
+    assert (receipt.status, receipt.case_ref) == (MailStatus.OPENED, "CS-000002")
+
+
+def test_a_signed_case_token_joins_whoever_forwards_it() -> None:
+    w = world()
+    receive(w, mail())
+    token = case_token("CS-000001", SECRET)
+    forwarded = mail(
+        f"My colleague's router too.\n\n---- Forwarded ----\nYour case {token}",
+        sender="colleague@acme.example",
+        subject="Fwd: your case",
+        message_id="<c@x>",
+    )
+    assert receive(w, forwarded).case_ref == "CS-000001"
+
+    forged = mail(
+        "ref:CS-000001.00000000 let me in",
+        sender="mallory@evil.example",
+        subject="hi",
+        message_id="<d@x>",
+    )
+    assert receive(w, forged).case_ref == "CS-000002"
+
+
+def test_auto_replies_and_bounces_are_kept_and_not_answered() -> None:
+    w = world()
+    away = mail("I am away until Monday.", Auto_Submitted="auto-replied", message_id="<e@x>")
+    receipt = receive(w, away)
+    assert receipt.status is MailStatus.IGNORED
+    assert receipt.outcome == "auto reply (Auto-Submitted: auto-replied): not answered"
+    assert receipt.case_ref is None
+    assert w.store.cases == {}
+
+
+def test_an_unreadable_message_is_quarantined_and_refused() -> None:
+    w = world()
+    receipt = receive(w, b"\x00\x01 this is not an e-mail at all")
+    assert receipt.status is MailStatus.QUARANTINED
+    assert receipt.outcome.startswith("unreadable: ")
+    assert receipt.refused
+    assert w.store.mail[1].mail.raw == b"\x00\x01 this is not an e-mail at all"
+    assert w.store.cases == {}
+
+
+def test_too_many_messages_from_one_sender_are_quarantined() -> None:
+    w = world(per_sender=2, per=timedelta(hours=1))
+    for n in range(2):
+        assert receive(w, mail(message_id=f"<n{n}@x>", subject=f"Case {n}")).status is (
+            MailStatus.OPENED
+        )
+    third = receive(w, mail(message_id="<n2@x>"))
+    assert third.status is MailStatus.QUARANTINED
+    assert third.outcome == "rate limit: 2 messages from priya@example.com within 1:00:00"
+    w.clock.advance(timedelta(hours=1, seconds=1))
+    assert receive(w, mail(message_id="<n3@x>")).status is MailStatus.OPENED
+
+
+def close(w: World, ref: str) -> None:
+    w.case(ref).status = CaseStatus.CLOSED
+    w.case(ref).closed_at = w.clock.now()
+
+
+def test_a_reply_to_a_closed_case_reopens_it_within_the_window() -> None:
+    w = world(reopen_within=timedelta(days=14))
+    receive(w, mail())
+    close(w, "CS-000001")
+    w.clock.advance(timedelta(days=3))
+    reply = mail("Down again.", message_id="<r1@x>", In_Reply_To="<first@mail.example>")
+    assert receive(w, reply).case_ref == "CS-000001"
+    assert w.case("CS-000001").status is not CaseStatus.CLOSED
+
+    close(w, "CS-000001")
+    w.clock.advance(timedelta(days=15))
+    late = mail("Down again!", message_id="<r2@x>", In_Reply_To="<first@mail.example>")
+    receipt = receive(w, late)
+    assert receipt.case_ref == "CS-000002"
+    (intake,) = [e for e in w.store.journey["CS-000002"] if e.step == "intake"]
+    assert intake.decision["follows"] == "CS-000001"
+    assert intake.reason.endswith("a follow-up to CS-000001")
+
+
+def test_a_follow_up_policy_never_reopens() -> None:
+    w = world(reply_to_closed=ClosedReply.FOLLOW_UP)
+    receive(w, mail())
+    close(w, "CS-000001")
+    reply = mail("One more thing.", message_id="<r3@x>", In_Reply_To="<first@mail.example>")
+    assert receive(w, reply).case_ref == "CS-000002"
+    assert w.case("CS-000001").status is CaseStatus.CLOSED
+    notes = [e.reason for e in w.store.journey["CS-000001"] if e.step == "intake"]
+    assert notes[-1] == "the customer wrote again after it closed: follow-up CS-000002"
+
+
+def test_the_sweep_reads_what_was_stored_but_never_read() -> None:
+    w = world()
+    with w.bus._uow_factory() as uow:  # a crash right after storing
+        uow.mail.store(
+            mail(),
+            message_id="first@mail.example",
+            source="smtp",
+            envelope_from="priya@example.com",
+            envelope_to=(SUPPORT,),
+            at=w.clock.now(),
+        )
+        uow.commit()
+    assert w.bus.handle(commands.SweepMail()) == []  # not a minute old yet
+    w.clock.advance(timedelta(minutes=2))
+    (receipt,) = w.bus.handle(commands.SweepMail())  # type: ignore[misc]
+    assert receipt.case_ref == "CS-000001"
+    assert w.bus.handle(commands.SweepMail(older_than=timedelta(0))) == []
