@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DATABASE ?= sqlite:///var/demo.db
 DEMO_CASES    ?= 200
+DEMO_SMTP     ?= 127.0.0.1:2525
 
 .PHONY: install run demo serve test lint format bench clean
 
@@ -15,9 +16,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install  ## the demo organisation end to end on SQLite, then the API on :8000
+run: install  ## the demo organisation end to end on SQLite, then the API on :8000 and SMTP on :2525
 	$(BIN)/caseloom demo --fresh --cases $(DEMO_CASES) --database-url $(DEMO_DATABASE)
-	$(BIN)/caseloom serve --database-url $(DEMO_DATABASE)
+	CASELOOM_SMTP_LISTEN=$(DEMO_SMTP) $(BIN)/caseloom serve --database-url $(DEMO_DATABASE)
 
 test: install  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/python -m pytest

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from bench import (
     core_throughput,
     dispatch_solomon,
+    mail_intake,
     routing_simulation,
     routing_speed,
     sla_timers,
@@ -29,6 +30,7 @@ BENCHMARKS: tuple[Callable[[int], Outcome], ...] = (
     routing_simulation.run,
     sla_timers.run,
     dispatch_solomon.run,
+    mail_intake.run,
 )
 
 

@@ -20,7 +20,13 @@ from caseloom.domain.field.dispatch import DispatchPlan, DispatchProblem, Route,
 from caseloom.domain.field.geo import Point, TravelMatrix
 from caseloom.domain.field.work_order import WorkOrder, WorkOrderStatus, work_order_number
 from caseloom.domain.journey import JourneyEntry
-from caseloom.domain.mail import Attachment, MailStatus, ReceivedMail, message_key
+from caseloom.domain.mail import (
+    Attachment,
+    FetchedMail,
+    MailStatus,
+    ReceivedMail,
+    message_key,
+)
 from caseloom.domain.notification import Delivery, Notification
 from caseloom.domain.policy import Policy, TriageSpec
 from caseloom.domain.routing import Placement, Selection, Waiting, one_by_one
@@ -308,6 +314,26 @@ class FakeMailStore:
     def flush(self) -> None:
         self._store.mail = copy.deepcopy(self.mail)
         self._store.threads, self._store.attachments = dict(self.threads), list(self.attachments)
+
+
+class FakeMailbox:
+    """An IMAP folder in memory: messages by UID, and which are marked done."""
+
+    def __init__(self, *raw: bytes) -> None:
+        self.messages = {str(uid): r for uid, r in enumerate(raw, start=1)}
+        self.marked: list[str] = []
+
+    def fetch(self, limit: int) -> list[FetchedMail]:
+        new = [
+            FetchedMail(uid, raw) for uid, raw in self.messages.items() if uid not in self.marked
+        ]
+        return new[:limit]
+
+    def done(self, uids: Sequence[str]) -> None:
+        self.marked += uids
+
+    def close(self) -> None:
+        pass
 
 
 class FakeOutbox:

@@ -20,6 +20,7 @@ from caseloom.domain.sla import SlaMetric
 from caseloom.domain.triage import TriageResult
 from caseloom.domain.workforce import Rep
 from caseloom.service_layer.messagebus import MessageBus
+from caseloom.service_layer.ports import Mailbox
 from tests.factories import NOW, make_customer, make_policy, stamp, triage_result, when
 from tests.fakes import (
     FakeClock,
@@ -81,6 +82,7 @@ class World:
         confidence: float = 0.9,
         llm: FakeLlm | None = None,
         reply: TriageResult | None = None,
+        mailbox: Mailbox | None = None,
     ):
         self.store = FakeStore()
         self.clock = FakeClock(NOW)
@@ -98,6 +100,7 @@ class World:
             solver=GreedySolver(),
             reader=EmailReader(),
             secret=SECRET,
+            mailbox=mailbox,
         )
         self.wiring = wiring
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)

@@ -25,6 +25,7 @@ from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
 from caseloom.adapters.dispatch import make_solver
 from caseloom.adapters.llm import make_provider
 from caseloom.adapters.mail import EmailReader
+from caseloom.adapters.mail.imap_url import imap_mailbox
 from caseloom.adapters.notify import ChannelNotifier, LogNotifier
 from caseloom.adapters.notify.smtp import smtp_notifier
 from caseloom.adapters.notify.webhook import WebhookNotifier, WebhookTarget
@@ -49,6 +50,7 @@ from caseloom.service_layer.ports import (
     ConditionEngine,
     DispatchSolver,
     LlmProvider,
+    Mailbox,
     MailReader,
     Notifier,
     TravelTimes,
@@ -89,6 +91,7 @@ class Caseloom:
     clock: Clock
     settings: dict[str, str]
     close: Callable[[], None]  # releases the database connections
+    polls_mail: bool = False  # an IMAP mailbox is set for the worker to poll
 
     def load_organisation(self, path: Path) -> list[commands.Command]:
         """Register (create or update) everyone in an organisation file; return what was applied."""
@@ -235,6 +238,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     notifier = make_notifier(loaded.policy.notifications, config.smtp_url)
     travel, solver = make_field(loaded.policy.field_service)
     secret = _secret(config, engine)
+    mailbox = _mailbox(config)
     bus = MessageBus(
         uow,
         *handlers(
@@ -249,6 +253,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             solver=solver,
             reader=EmailReader(loaded.policy.intake.max_attachment_bytes),
             secret=secret,
+            mailbox=mailbox,
         ),
     )
 
@@ -257,9 +262,26 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             llm.close()
         notifier.close()
         travel.close()
+        if mailbox:
+            mailbox.close()
         engine.dispose()
 
-    return Caseloom(bus, ReadStore(engine), loaded.policy, clock, config.masked(), close=close)
+    return Caseloom(
+        bus,
+        ReadStore(engine),
+        loaded.policy,
+        clock,
+        config.masked(),
+        close=close,
+        polls_mail=mailbox is not None,
+    )
+
+
+def _mailbox(config: Settings) -> Mailbox | None:
+    if not config.imap_url:
+        return None
+    password = config.imap_password.get_secret_value() if config.imap_password else None
+    return imap_mailbox(config.imap_url, password)
 
 
 def _secret(config: Settings, engine: Engine) -> bytes:
@@ -290,6 +312,7 @@ def handlers(
     solver: DispatchSolver,
     reader: MailReader,
     secret: bytes,
+    mailbox: Mailbox | None = None,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
     """Every command's handler and every event's subscribers, with their dependencies bound."""
 
@@ -306,6 +329,7 @@ def handlers(
         commands.AddMessage: bind(intake.add_message, model=model, **timed),
         commands.ReceiveMail: bind(intake.receive_mail, **mailed),
         commands.SweepMail: bind(intake.sweep_mail, **mailed),
+        commands.PollMailbox: bind(intake.poll_mailbox, mailbox=mailbox, **mailed),
         commands.AttachFiles: bind(intake.attach_files, **timed),
         commands.IssueStatusLink: bind(intake.issue_status_link, clock=clock),
         commands.ReviewTriage: bind(triage.review_triage, **decided),

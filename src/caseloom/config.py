@@ -37,6 +37,14 @@ class Settings(BaseSettings):
         description="The key that signs case tokens in outbound e-mail (hex, 32 bytes or more); "
         "unset: one made at random on first start and kept in the database",
     )
+    imap_url: str | None = Field(
+        None,
+        description="A mailbox the worker polls into cases: imaps://user@host[:993]/INBOX"
+        "[?done=Processed], or imap://user@host:143/INBOX?starttls=true; unset: none",
+    )
+    imap_password: SecretStr | None = Field(
+        None, description="The password of the IMAP mailbox; never logged"
+    )
     smtp_listen: str | None = Field(
         None,
         description="host:port where `caseloom serve` also takes e-mail over SMTP; unset: off",
@@ -49,4 +57,6 @@ class Settings(BaseSettings):
         shown["database_url"] = make_url(self.database_url).render_as_string(hide_password=True)
         if self.smtp_url:
             shown["smtp_url"] = make_url(self.smtp_url).render_as_string(hide_password=True)
+        if self.imap_url:
+            shown["imap_url"] = make_url(self.imap_url).render_as_string(hide_password=True)
         return shown

@@ -13,8 +13,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from caseloom.adapters.mail.imap import DONE_KEYWORD, ImapMailbox, MailboxUnavailable
+from caseloom.adapters.mail.imap import DONE_KEYWORD, ImapMailbox
 from caseloom.adapters.mail.imap_url import imap_mailbox
+from caseloom.domain.errors import MailboxUnavailable
 from tests.dovecot import Account, Dovecot
 
 Connect = Callable[..., ImapMailbox]

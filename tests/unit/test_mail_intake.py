@@ -8,16 +8,22 @@ from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 
+import pytest
+
+from caseloom.adapters.mail import EmailReader
 from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, Channel, MessageKind
+from caseloom.domain.errors import InvalidInput
 from caseloom.domain.mail import (
     ClosedReply,
+    InboundMail,
     IntakeAddress,
     IntakeSpec,
     MailReceipt,
     MailStatus,
     case_token,
 )
+from tests.fakes import FakeMailbox
 from tests.world import POLICY, SECRET, World
 
 SUPPORT = "support@northwind.example"
@@ -225,3 +231,38 @@ def test_the_sweep_reads_what_was_stored_but_never_read() -> None:
     (receipt,) = w.bus.handle(commands.SweepMail())  # type: ignore[misc]
     assert receipt.case_ref == "CS-000001"
     assert w.bus.handle(commands.SweepMail(older_than=timedelta(0))) == []
+
+
+class FlakyReader(EmailReader):
+    """Fails on its first read of a message with this text: a bug, or the process dying."""
+
+    def __init__(self, fails_on: bytes) -> None:
+        super().__init__()
+        self.fails_on, self.failed = fails_on, False
+
+    def read(self, raw: bytes) -> InboundMail:
+        if self.fails_on in raw and not self.failed:
+            self.failed = True
+            raise RuntimeError("the reader crashed")
+        return super().read(raw)
+
+
+def test_a_mailbox_message_is_marked_done_only_once_it_is_committed() -> None:
+    box = FakeMailbox(mail(), mail("It still blinks.", message_id="<second@x>", subject="Router"))
+    w = World(replace(POLICY, intake=INTAKE), intent="question", mailbox=box)
+    w.wiring[0][commands.PollMailbox].keywords["reader"] = FlakyReader(b"blinks")  # type: ignore[attr-defined]
+
+    with pytest.raises(RuntimeError, match="the reader crashed"):
+        w.bus.handle(commands.PollMailbox())
+    assert box.marked == ["1"]  # the second was stored, never read, and stays new
+    assert w.store.mail[2].mail.status is MailStatus.RECEIVED
+
+    counts = w.bus.handle(commands.PollMailbox())
+    assert counts == {"opened": 1, "threaded": 0, "ignored": 0, "quarantined": 0, "repeated": 0}
+    assert box.marked == ["1", "2"]
+    assert len(w.store.cases) == 2
+
+
+def test_polling_without_a_mailbox_says_what_to_set() -> None:
+    with pytest.raises(InvalidInput, match="set CASELOOM_IMAP_URL"):
+        world().bus.handle(commands.PollMailbox())

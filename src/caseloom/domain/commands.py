@@ -42,6 +42,13 @@ class ReceiveMail(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class PollMailbox(Command):
+    """Take what is new in the mailbox intake polls (IMAP) into cases."""
+
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
 class SweepMail(Command):
     """Read the e-mail stored but never read (a crash between storing and reading)."""
 

@@ -50,6 +50,11 @@ class Conflict(CaseloomError):
     pass
 
 
+class MailboxUnavailable(CaseloomError):
+    """The mailbox intake polls cannot be reached, refused the login or a command, or dropped
+    the connection again after a reconnect. Names server, user and folder, never the password."""
+
+
 class TravelUnavailable(CaseloomError):
     """The routing server that gives travel times failed: down, slow, or an answer not usable."""
 

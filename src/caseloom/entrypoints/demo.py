@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from email.message import EmailMessage
+from email.utils import formataddr
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,6 +46,7 @@ FILLS = {
 CHANNELS = [(Channel.EMAIL, 55), (Channel.PORTAL, 30), (Channel.PHONE, 10), (Channel.API, 5)]
 STRANGERS = ["Alex Morgan", "Sam Taylor", "Jo Smith", "Chris Green", "Pat Hughes", "Robin Lee"]
 LEAD = "lead:mgr-anna"  # the team lead who settles the triage review queue
+SUPPORT_ADDRESS = "support@northwind.example"  # the demo policy's intake address
 SEED_CONTACT = "hema.patel@example.com"  # a standard-tier customer: the high-severity SLA applies
 FIELD_REPLY = "We are sending an engineer today; please stay clear of the cable until they arrive."
 FIELD_DONE = "Cable re-terminated and the line tested end to end: 80 Mbps down."
@@ -187,21 +190,19 @@ class DemoDay:
             name = self.rng.choice(STRANGERS)
             email = f"{name.lower().replace(' ', '.')}{self.rng.randint(1, 99)}@example.com"
         channel = self.rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
-        custom = {"vulnerable_customer": True} if "elderly" in opening.body else {}
-        ref = self._send(
-            commands.OpenCase(
-                channel,
-                self._fill(opening.subject),
-                self._fill(opening.body),
-                name,
-                email,
-                custom=custom,
-                actor=f"{channel}-intake",
+        subject, body = self._fill(opening.subject), self._fill(opening.body)
+        if channel is Channel.EMAIL:  # through e-mail intake, as a message to support@
+            ref = self._mail(subject, body, name, email)
+        else:
+            custom = {"vulnerable_customer": True} if "elderly" in opening.body else {}
+            command = commands.OpenCase(
+                channel, subject, body, name, email, custom=custom, actor=f"{channel}-intake"
             )
-        )
+            opened = self._send(command)
+            ref = str(opened) if opened else None
         if ref:
             self.report.opened += 1
-            self._notice_case(str(ref), opening.intent)
+            self._notice_case(ref, opening.intent)
 
     def _open_seed(self) -> None:
         """The seed scenario's case: e-mailed, high severity, an engineer needed on site."""
@@ -209,16 +210,27 @@ class DemoDay:
         name, email = next(
             (c for c in self._contacts if c[1] == SEED_CONTACT), ("Hema Patel", SEED_CONTACT)
         )
-        ref = self._send(
-            commands.OpenCase(
-                Channel.EMAIL, seed.subject, seed.body, name, email, actor="email-intake"
-            )
-        )
+        ref = self._mail(seed.subject, seed.body, name, email)
         if ref:
             self.report.opened += 1
             self.report.seed = str(ref)
             self._awaiting_field.add(str(ref))
             self._notice_case(str(ref), seed.intent)
+
+    def _mail(self, subject: str, body: str, name: str, email: str) -> str | None:
+        """An e-mail to the support address, through intake as a mail server hands it over;
+        the case it opened."""
+        message = EmailMessage()
+        message["From"] = formataddr((name, email))
+        message["To"] = SUPPORT_ADDRESS
+        message["Subject"] = subject
+        message["Date"] = self.clock.now()
+        unique = f"{self.clock.now():%Y%m%d%H%M%S}.{next(self._order)}.{self.rng.getrandbits(48):x}"
+        message["Message-ID"] = f"<demo.{unique}@example.com>"
+        message.set_content(body)
+        command = commands.ReceiveMail(message.as_bytes(), "smtp", email, (SUPPORT_ADDRESS,))
+        receipt = self._send(command)
+        return getattr(receipt, "case_ref", None)
 
     def _presence(self, rep_id: str, presence: Presence) -> None:
         self._send(commands.SetRepPresence(rep_id, presence))
@@ -291,6 +303,10 @@ class DemoDay:
         rep = f"rep:{owner}"
 
         def start() -> None:
+            case = case_views.get_case(self.app.store, ref, self.clock.now())
+            if (case.status, case.owner) != ("assigned", owner):
+                self._working.discard(ref)  # it went elsewhere meanwhile (re-routed)
+                return
             self._send(commands.StartWork(ref, rep))
             self._later(5, 30, reply)
 
@@ -352,26 +368,43 @@ class DemoDay:
 
     def _follow_visit(self, ref: str, *, seed: bool) -> None:
         """The technician's day, as the Field agent booked it: dispatched an hour before,
-        on the road, on site at the planned start, done when the work is. A case nobody could
-        be booked for waits for a dispatcher."""
+        on the road, on site at the planned start, done when the work is. A visit the
+        optimiser moves meanwhile is followed where it went; a case nobody could be booked
+        for waits for a dispatcher."""
         orders = field_views.list_work_orders(self.app.store, case=ref)
         visit = orders[0].appointments[-1] if orders and orders[0].appointments else None
         if visit is None or visit.status != "scheduled":
             return
-        order, who = orders[0].ref, f"tech:{visit.technician}"
+        order = orders[0].ref
         if seed:
             self.report.visit = (
                 f"{order}: {visit.technician}, {visit.start.astimezone(LONDON):%H:%M}-"
                 f"{visit.end.astimezone(LONDON):%H:%M}"
             )
-        now = self.clock.now()
-        for at, status, note in (
-            (visit.start - timedelta(hours=1), "dispatched", ""),
-            (visit.start - timedelta(minutes=45), "travelling", ""),
-            (visit.start, "on_site", ""),
-            (visit.end, "completed", FIELD_DONE if seed else "Fault found and fixed on site."),
-        ):
-            self._at(max(at, now), self._visit_step(order, status, who, note))
+        at = max(visit.start - timedelta(hours=1), self.clock.now())
+        self._at(at, self._dispatch(ref, order, visit.start, seed=seed))
+
+    def _dispatch(
+        self, ref: str, order: str, planned: datetime, *, seed: bool
+    ) -> Callable[[], None]:
+        def dispatch() -> None:
+            live = field_views.get_work_order(self.app.store, order).appointments
+            visit = live[-1] if live and live[-1].status == "scheduled" else None
+            if visit is None:
+                return  # unbooked by the optimiser: a dispatcher books it again
+            if visit.start != planned:
+                self._follow_visit(ref, seed=seed)  # moved: follow it there
+                return
+            who, done = f"tech:{visit.technician}", FIELD_DONE if seed else "Fixed on site."
+            self._send(commands.MoveVisit(order, "dispatched", who))
+            for at, status, note in (
+                (visit.start - timedelta(minutes=45), "travelling", ""),
+                (visit.start, "on_site", ""),
+                (visit.end, "completed", done),
+            ):
+                self._at(max(at, self.clock.now()), self._visit_step(order, status, who, note))
+
+        return dispatch
 
     def _visit_step(self, order: str, status: str, who: str, note: str) -> Callable[[], None]:
         def step() -> None:

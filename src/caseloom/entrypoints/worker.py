@@ -1,4 +1,5 @@
-"""`caseloom worker`: fires due SLA timers, delivers notifications, sweeps routing.
+"""`caseloom worker`: fires due SLA timers, delivers notifications, sweeps routing, and polls
+the IMAP mailbox into cases when one is set (`CASELOOM_IMAP_URL`), at the routing sweep's pace.
 
 Any number of workers may run against one PostgreSQL database: each claims different timers
 (`FOR UPDATE SKIP LOCKED`) under a lease, so a worker that dies loses nothing; its timers fire
@@ -18,7 +19,13 @@ from dataclasses import dataclass
 from typing import cast
 
 from caseloom.bootstrap import Caseloom
-from caseloom.domain.commands import Command, DeliverNotifications, FireTimers, SweepRouting
+from caseloom.domain.commands import (
+    Command,
+    DeliverNotifications,
+    FireTimers,
+    PollMailbox,
+    SweepRouting,
+)
 from caseloom.domain.errors import CaseloomError
 
 log = logging.getLogger("caseloom.worker")
@@ -42,8 +49,16 @@ def run_once(caseloom: Caseloom, rhythm: Rhythm, *, sweep: bool = True) -> dict[
     """One round: fire due timers, deliver due notifications, sweep routing (if `sweep`)."""
     work = [_firing(rhythm), _delivering(rhythm)]
     if sweep:
-        work.append(("routing", SweepRouting()))
+        work += _sweeps(caseloom)
     return _handle(caseloom, work)
+
+
+def _sweeps(caseloom: Caseloom) -> list[tuple[str, Command]]:
+    """What runs at the routing sweep's pace: the sweep, and the mailbox if one is set."""
+    work: list[tuple[str, Command]] = [("routing", SweepRouting())]
+    if caseloom.polls_mail:
+        work.append(("mail", PollMailbox()))
+    return work
 
 
 def _firing(rhythm: Rhythm) -> tuple[str, Command]:
@@ -102,7 +117,7 @@ def _fire_until(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> No
         work = [_firing(rhythm)]
         if time.monotonic() >= next_sweep:
             next_sweep = time.monotonic() + rhythm.sweep_every
-            work.append(("routing", SweepRouting()))
+            work += _sweeps(caseloom)
         counts = _handle(caseloom, work)
         if counts.get("timers claimed", 0) < rhythm.batch:  # nothing more is due yet
             stop.wait(rhythm.poll)

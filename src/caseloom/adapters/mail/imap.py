@@ -36,7 +36,7 @@ from imap_tools.errors import (
 )
 from imap_tools.utils import check_command_status, encode_folder
 
-from caseloom.domain.errors import CaseloomError, InvalidInput
+from caseloom.domain.errors import InvalidInput, MailboxUnavailable
 from caseloom.domain.mail import FetchedMail
 
 Security = Literal["ssl", "starttls", "none"]
@@ -48,11 +48,6 @@ _REFUSED = (imaplib.IMAP4.error, ImapToolsError)  # the server answered NO or BA
 _UID = re.compile(rb"\bUID (\d+)")
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
-
-
-class MailboxUnavailable(CaseloomError):
-    """The IMAP server cannot be reached, refused the login or a command, or dropped the
-    connection again after a reconnect. Names server, user and folder, never the password."""
 
 
 class ImapMailbox:

@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Request
 
 from caseloom import __version__
 from caseloom.bootstrap import Caseloom
+from caseloom.entrypoints import portal
 from caseloom.entrypoints.api import cases, field, mail, problems, routing, sla, triage, workforce
 from caseloom.entrypoints.api.deps import running
 
@@ -28,7 +29,11 @@ def create_app(caseloom: Caseloom, max_request_bytes: int = 1_048_576) -> FastAP
     app.include_router(sla.router, prefix="/api/v1")
     app.include_router(field.router, prefix="/api/v1")
     app.include_router(mail.router, prefix="/api/v1")
-    app.add_middleware(problems.BodyLimit, limit=max_request_bytes)
+    app.include_router(portal.router)
+    uploads = portal.MAX_FILES * caseloom.policy.intake.max_attachment_bytes + max_request_bytes
+    app.add_middleware(
+        problems.BodyLimit, limit=max_request_bytes, paths={portal.SUBMIT_PATH: uploads}
+    )
 
     @app.get("/healthz", tags=["health"])
     def healthz(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -76,19 +77,21 @@ def install(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """Refuse request bodies over `limit` bytes with a 413, whether declared or streamed."""
+    """Refuse request bodies over `limit` bytes with a 413, whether declared or streamed;
+    `paths` may allow some paths more (the portal's form with its uploads)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, paths: Mapping[str, int] | None = None) -> None:
+        self.app, self.limit, self.paths = app, limit, dict(paths or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope["path"], self.limit)
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
+        if declared.isdigit() and int(declared) > limit:
             response = problem(
-                413, "content-too-large", "Content Too Large", self._detail(), scope["path"]
+                413, "content-too-large", "Content Too Large", _detail(limit), scope["path"]
             )
             await response(scope, receive, send)
             return
@@ -98,11 +101,12 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:  # FastAPI lets an HTTPException from reading the body through
-                raise HTTPException(413, self._detail())
+            if seen > limit:  # FastAPI lets an HTTPException from reading the body through
+                raise HTTPException(413, _detail(limit))
             return message
 
         await self.app(scope, counted, send)
 
-    def _detail(self) -> str:
-        return f"the request body is larger than the limit of {self.limit} bytes"
+
+def _detail(limit: int) -> str:
+    return f"the request body is larger than the limit of {limit} bytes"

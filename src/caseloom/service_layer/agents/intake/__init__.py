@@ -11,7 +11,7 @@ from caseloom.domain.errors import IdempotencyConflict, InvalidInput
 from caseloom.domain.mail import status_key
 from caseloom.domain.policy import Policy
 from caseloom.service_layer.agents import triage
-from caseloom.service_layer.agents.intake.mail import receive_mail, sweep_mail
+from caseloom.service_layer.agents.intake.mail import poll_mailbox, receive_mail, sweep_mail
 from caseloom.service_layer.agents.intake.replies import acknowledge, send_reply
 from caseloom.service_layer.ports import Clock, TriageModel, UnitOfWork
 
@@ -21,6 +21,7 @@ __all__ = [
     "attach_files",
     "issue_status_link",
     "open_case",
+    "poll_mailbox",
     "receive_mail",
     "send_reply",
     "sweep_mail",

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from caseloom.domain.case import Attribution, Case, CaseStatus, Channel, MessageKind
 from caseloom.domain.case.values import MAX_SUBJECT, MAX_TEXT, case_ref
-from caseloom.domain.commands import ReceiveMail, SweepMail
+from caseloom.domain.commands import PollMailbox, ReceiveMail, SweepMail
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import InvalidInput, NotFound
 from caseloom.domain.mail import (
@@ -31,7 +31,7 @@ from caseloom.domain.mail import (
 )
 from caseloom.domain.policy import Policy
 from caseloom.service_layer.agents import triage
-from caseloom.service_layer.ports import Clock, MailReader, TriageModel, UnitOfWork
+from caseloom.service_layer.ports import Clock, Mailbox, MailReader, TriageModel, UnitOfWork
 
 ACTOR = "email-intake"
 TRUNCATED = "\n\n[truncated: the whole message is kept with the case's e-mail]"
@@ -48,19 +48,35 @@ def receive_mail(
     secret: bytes,
 ) -> MailReceipt:
     """Store the message (its own transaction), then read and settle it."""
-    with uow:
-        mail, _ = uow.mail.store(
-            cmd.raw,
-            message_id=message_id_of(cmd.raw),
-            source=cmd.source,
-            envelope_from=cmd.envelope_from,
-            envelope_to=cmd.envelope_to,
-            at=clock.now(),
-        )
-        uow.commit()
-    if mail.status is not MailStatus.RECEIVED:
-        return _receipt(mail, repeated=True)
-    return _Reading(policy, reader, model, secret, clock.now()).settle(mail, uow)
+    reading = _Reading(policy, reader, model, secret, clock.now())
+    return reading.receive(cmd.raw, cmd.source, cmd.envelope_from, cmd.envelope_to, uow)
+
+
+def poll_mailbox(
+    cmd: PollMailbox,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    clock: Clock,
+    reader: MailReader,
+    model: TriageModel,
+    secret: bytes,
+    mailbox: Mailbox | None,
+) -> dict[str, int]:
+    """Take up to `limit` new messages from the mailbox; how many ended each way. Each is
+    marked done in the mailbox only once what it led to is committed; one that could not be
+    stored stops the poll and stays new there, to be fetched again."""
+    if mailbox is None:
+        raise InvalidInput("no mailbox to poll: set CASELOOM_IMAP_URL")
+    counts = dict.fromkeys(
+        (*(str(s) for s in MailStatus if s is not MailStatus.RECEIVED), "repeated"), 0
+    )
+    for fetched in mailbox.fetch(cmd.limit):
+        reading = _Reading(policy, reader, model, secret, clock.now())
+        receipt = reading.receive(fetched.raw, f"imap:{fetched.uid}", "", (), uow)
+        mailbox.done([fetched.uid])
+        counts["repeated" if receipt.repeated else str(receipt.status)] += 1
+    return counts
 
 
 def sweep_mail(
@@ -92,6 +108,28 @@ class _Reading:
     model: TriageModel
     secret: bytes
     now: datetime
+
+    def receive(
+        self,
+        raw: bytes,
+        source: str,
+        envelope_from: str,
+        envelope_to: tuple[str, ...],
+        uow: UnitOfWork,
+    ) -> MailReceipt:
+        with uow:
+            mail, _ = uow.mail.store(
+                raw,
+                message_id=message_id_of(raw),
+                source=source,
+                envelope_from=envelope_from,
+                envelope_to=envelope_to,
+                at=self.now,
+            )
+            uow.commit()
+        if mail.status is not MailStatus.RECEIVED:
+            return _receipt(mail, repeated=True)
+        return self.settle(mail, uow)
 
     def settle(self, mail: ReceivedMail, uow: UnitOfWork) -> MailReceipt:
         try:
