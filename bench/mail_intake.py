@@ -93,7 +93,15 @@ def _send_all(port: int, raw: list[bytes], connections: int) -> tuple[float, lis
     lock = threading.Lock()
 
     def client(first: int) -> None:
+        try:
+            send(first)
+        except (OSError, smtplib.SMTPException) as error:
+            with lock:
+                failures.append(f"connection {first}: {error}")
+
+    def send(first: int) -> None:
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
+            smtp.ehlo()
             for number in range(first, len(raw), connections):
                 began = time.perf_counter()
                 smtp.mail(f"customer{number}@example.com")
