@@ -11,7 +11,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -143,6 +143,28 @@ def test_an_email_without_a_case_has_no_case_header(mailbox: tuple[Mailbox, int]
     box, port = mailbox
     SmtpNotifier("127.0.0.1", port, SENDER, timeout=2).send(email_to(case_ref=None))
     assert "X-Caseloom-Case" not in box.message()
+
+
+def test_a_reply_to_a_customer_goes_out_in_their_thread(mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    headers = {
+        "From": "support@northwind.example",
+        "Reply-To": "support+ref+CS-000001.1a2b3c4d@northwind.example",
+        "Message-ID": "<CS-000001.reply5@northwind.example>",
+        "In-Reply-To": "<second@x>",
+        "References": "<first@x> <second@x>",
+        "Auto-Submitted": "no",
+        "Bcc": "someone-else@example.com",  # not a header a notification may set
+    }
+    notice = replace(email_to(), payload={"headers": headers})
+    SmtpNotifier("127.0.0.1", port, SENDER, timeout=2).send(notice)
+
+    message = box.message()
+    for name in ("From", "Reply-To", "Message-ID", "In-Reply-To", "References", "Auto-Submitted"):
+        assert message.get_all(name) == [headers[name]]
+    assert "Bcc" not in message
+    (envelope,) = box.envelopes
+    assert envelope.rcpt_tos == ["ann@example.com"]
 
 
 @pytest.mark.parametrize(

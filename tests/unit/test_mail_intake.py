@@ -14,6 +14,7 @@ from caseloom.adapters.mail import EmailReader
 from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, Channel, MessageKind
 from caseloom.domain.errors import InvalidInput
+from caseloom.domain.notification import Notification
 from caseloom.domain.mail import (
     ClosedReply,
     InboundMail,
@@ -266,3 +267,80 @@ def test_a_mailbox_message_is_marked_done_only_once_it_is_committed() -> None:
 def test_polling_without_a_mailbox_says_what_to_set() -> None:
     with pytest.raises(InvalidInput, match="set CASELOOM_IMAP_URL"):
         world().bus.handle(commands.PollMailbox())
+
+
+def replying(**intake: object) -> World:
+    return world(reply_from=SUPPORT, **intake)
+
+
+def sent(w: World) -> list[Notification]:
+    return [row.notification for row in w.store.outbox]
+
+
+def test_an_e_mailed_case_is_acknowledged_in_its_thread_with_its_sla_promise() -> None:
+    w = replying()
+    receive(w, mail())
+
+    (ack,) = sent(w)
+    assert (ack.to, ack.case_ref) == ("priya@example.com", "CS-000001")
+    assert ack.subject == "[CS-000001] We have your request: Broadband down"
+    assert "Your case number is CS-000001." in ack.body
+    assert "We will answer you by Thu 26 Nov, 13:00 (UTC)." in ack.body  # 4h, round the clock
+    token = case_token("CS-000001", SECRET)
+    assert ack.body.endswith(f"-- \n{token}\n")
+    headers = ack.payload["headers"]
+    assert headers == {
+        "From": SUPPORT,
+        "Reply-To": f"support+{token.replace(':', '+')}@northwind.example",
+        "Message-ID": "<CS-000001.ack@northwind.example>",
+        "In-Reply-To": "<first@mail.example>",
+        "References": "<first@mail.example>",
+        "Auto-Submitted": "auto-replied",
+    }
+    notes = [e.reason for e in w.store.journey["CS-000001"] if e.step == "message"]
+    assert notes == ["acknowledged by e-mail to priya@example.com"]
+
+
+def test_a_reply_to_the_acknowledgement_finds_its_case_by_its_reply_to_token() -> None:
+    w = replying()
+    receive(w, mail())
+    reply_to = sent(w)[0].payload["headers"]["Reply-To"]  # type: ignore[index]
+    answer = mail("Also the phone line.", message_id="<t@x>", subject="A new subject")
+    answer = answer.replace(SUPPORT.encode(), reply_to.encode(), 1)  # To: the Reply-To
+    assert receive(w, answer).case_ref == "CS-000001"
+
+
+def test_a_reps_reply_is_e_mailed_in_the_thread_once() -> None:
+    w = replying()
+    receive(w, mail())
+    receive(w, mail("Any news?", message_id="<second@x>", In_Reply_To="<first@mail.example>"))
+    w.bus.handle(
+        commands.AddMessage(
+            "CS-000001", MessageKind.REP_REPLY, "rep:rep-a", "A technician is on the way."
+        )
+    )
+
+    ack, reply = sent(w)
+    assert reply.subject == "Re: [CS-000001] Broadband down"
+    assert reply.body.startswith("A technician is on the way.\n\n-- \nref:CS-000001.")
+    headers = reply.payload["headers"]
+    assert headers["In-Reply-To"] == "<second@x>"  # the customer's latest
+    assert headers["References"] == (
+        "<first@mail.example> <CS-000001.ack@northwind.example> <second@x>"
+    )
+    assert headers["Auto-Submitted"] == "no"
+    assert headers["Message-ID"].startswith("<CS-000001.reply")
+    assert ack.payload["headers"]["Message-ID"] != headers["Message-ID"]  # type: ignore[index]
+
+
+def test_cases_that_did_not_come_by_e_mail_get_no_e_mail() -> None:
+    w = replying()
+    ref = w.open()  # over the API
+    w.bus.handle(commands.AddMessage(ref, MessageKind.REP_REPLY, "rep:rep-a", "Looking into it."))
+    assert sent(w) == []
+
+
+def test_without_a_reply_from_address_nothing_is_sent() -> None:
+    w = world()
+    receive(w, mail())
+    assert sent(w) == []

@@ -75,3 +75,25 @@ def test_an_address_that_is_not_one_is_refused(tmp_path: Path) -> None:
     problem = only_problem(path)
     assert problem.where.startswith("intake.addresses")
     assert problem.line == line_of(path, "support:")
+
+
+def test_templates_may_name_only_known_placeholders(tmp_path: Path) -> None:
+    intake = """\
+intake:
+  reply_from: support@example.com
+  acknowledge:
+    subject: "[$case_ref] got it"
+    body: "Dear $customer_name, we will answer by $first_response_by."
+"""
+    path = write_policy(tmp_path, intake=intake)
+    problem = only_problem(path)
+    assert problem.where == "intake.acknowledge.body"
+    assert problem.reason.startswith("unknown placeholder customer_name; known: $case_ref,")
+    assert problem.line == line_of(path, "body:")
+
+
+def test_acknowledgements_can_be_turned_off(tmp_path: Path) -> None:
+    intake = "intake:\n  reply_from: Support@Example.com\n  acknowledge: false\n"
+    spec = load(write_policy(tmp_path, intake=intake)).policy.intake
+    assert spec.reply_from == "support@example.com"
+    assert not spec.templates.acknowledge
