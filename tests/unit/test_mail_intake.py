@@ -14,7 +14,6 @@ from caseloom.adapters.mail import EmailReader
 from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, Channel, MessageKind
 from caseloom.domain.errors import InvalidInput
-from caseloom.domain.notification import Notification
 from caseloom.domain.mail import (
     ClosedReply,
     InboundMail,
@@ -24,6 +23,7 @@ from caseloom.domain.mail import (
     MailStatus,
     case_token,
 )
+from caseloom.domain.notification import Notification
 from tests.fakes import FakeMailbox
 from tests.world import POLICY, SECRET, World
 
