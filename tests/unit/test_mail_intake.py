@@ -15,6 +15,7 @@ from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, Channel, MessageKind
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.mail import (
+    MAX_MESSAGE_BYTES,
     ClosedReply,
     InboundMail,
     IntakeAddress,
@@ -344,3 +345,26 @@ def test_without_a_reply_from_address_nothing_is_sent() -> None:
     w = world()
     receive(w, mail())
     assert sent(w) == []
+
+
+def test_smtp_mail_from_the_null_sender_is_a_machines_and_not_answered() -> None:
+    w = world()
+    command = commands.ReceiveMail(mail("Delivery failed."), "smtp", "", (SUPPORT,))
+    receipt = w.bus.handle(command)
+    assert isinstance(receipt, MailReceipt)
+    assert receipt.status is MailStatus.IGNORED
+    assert receipt.outcome == "bounce (MAIL FROM:<>, the null sender of machines): not answered"
+    # A mailbox has no envelope: there the headers alone decide.
+    box = FakeMailbox(mail(message_id="<imap@x>"))
+    polled = World(replace(POLICY, intake=INTAKE), intent="question", mailbox=box)
+    assert polled.bus.handle(commands.PollMailbox())["opened"] == 1  # type: ignore[index]
+
+
+def test_a_message_too_large_to_read_is_quarantined_unread() -> None:
+    huge = mail("x\n" * (MAX_MESSAGE_BYTES // 2 + 1))
+    receipt = receive(world(), huge)
+    assert receipt.status is MailStatus.QUARANTINED
+    assert receipt.outcome == (
+        f"unreadable: {len(huge):,} bytes, over the {MAX_MESSAGE_BYTES:,} allowed"
+    )
+    assert receipt.refused

@@ -18,6 +18,7 @@ from caseloom.domain.commands import PollMailbox, ReceiveMail, SweepMail
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import InvalidInput, NotFound
 from caseloom.domain.mail import (
+    MAX_MESSAGE_BYTES,
     Automated,
     ClosedReply,
     InboundMail,
@@ -132,15 +133,22 @@ class _Reading:
         return self.settle(mail, uow)
 
     def settle(self, mail: ReceivedMail, uow: UnitOfWork) -> MailReceipt:
+        if len(mail.raw) > MAX_MESSAGE_BYTES:  # SMTP refuses these; a mailbox may hold them
+            too_big = f"unreadable: {len(mail.raw):,} bytes, over the {MAX_MESSAGE_BYTES:,} allowed"
+            return self._keep(uow, mail, MailStatus.QUARANTINED, too_big)
         try:
             inbound = self.reader.read(mail.raw)
         except MalformedMail as error:
             return self._keep(uow, mail, MailStatus.QUARANTINED, f"unreadable: {error}")
         sender = inbound.sender.address
-        if inbound.automated is not Automated.NO:
-            kind = inbound.automated.replace("_", " ")
-            why = f"{kind} ({inbound.automated_why}): not answered"
-            return self._keep(uow, mail, MailStatus.IGNORED, why, sender)
+        automated, why = inbound.automated, inbound.automated_why
+        if automated is Automated.NO and mail.source == "smtp" and not mail.envelope_from:
+            automated, why = Automated.BOUNCE, "MAIL FROM:<>, the null sender of machines"
+        if automated is not Automated.NO:
+            kind = automated.replace("_", " ")
+            return self._keep(
+                uow, mail, MailStatus.IGNORED, f"{kind} ({why}): not answered", sender
+            )
         spec = self.policy.intake
         with uow:
             sent = uow.mail.count_from(sender, self.now - spec.per)
