@@ -280,6 +280,10 @@ class FakeMailStore:
         row.mail = replace(row.mail, status=status, outcome=outcome, case_number=case_number)
         row.sender = sender
 
+    def release(self, mail_id: int, outcome: str, *, at: datetime) -> None:
+        row = self.mail[mail_id]
+        row.mail = replace(row.mail, status=MailStatus.RECEIVED, outcome=outcome)
+
     def unsettled(self, received_before: datetime, limit: int) -> list[int]:
         waiting = [
             r.mail

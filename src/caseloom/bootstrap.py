@@ -329,6 +329,7 @@ def handlers(
         commands.AddMessage: bind(intake.add_message, model=model, **timed),
         commands.ReceiveMail: bind(intake.receive_mail, **mailed),
         commands.SweepMail: bind(intake.sweep_mail, **mailed),
+        commands.ReleaseMail: bind(intake.release_mail, **mailed),
         commands.PollMailbox: bind(intake.poll_mailbox, mailbox=mailbox, **mailed),
         commands.AttachFiles: bind(intake.attach_files, **timed),
         commands.IssueStatusLink: bind(intake.issue_status_link, clock=clock),

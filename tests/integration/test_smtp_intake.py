@@ -13,11 +13,13 @@ from email.mime.text import MIMEText
 
 import pytest
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
 
 from caseloom.adapters.db.engine import make_engine
 from caseloom.adapters.db.mail import installation_secret
 from caseloom.bootstrap import Caseloom
 from caseloom.domain.mail import case_token
+from caseloom.entrypoints.api import create_app
 from caseloom.entrypoints.smtp import smtp_server
 from caseloom.views import cases, mail
 from tests.fakes import FakeClock
@@ -191,3 +193,22 @@ def test_mail_to_the_billing_address_goes_to_billing(
     assert send(server, billing.as_bytes(), to=BILLING)[0] == 250
     case = cases.get_case(app.store, "CS-000001", clock.now())
     assert case.team == "billing"
+
+
+def test_a_quarantined_message_is_released_over_the_api(server: Controller, app: Caseloom) -> None:
+    code, _ = send(server, b"\x00\x01 not a message\r\n")
+    assert code == 550
+    (held,) = mail.list_mail(app.store, status="quarantined")
+    with TestClient(create_app(app)) as client:
+        listed = client.get("/api/v1/intake/mail", params={"status": "quarantined"}).json()
+        assert [m["id"] for m in listed] == [held.id]
+        assert (
+            client.get(f"/api/v1/intake/mail/{held.id}/raw").content
+            == b"\x00\x01 not a message\r\n"
+        )
+        again = client.post(f"/api/v1/intake/mail/{held.id}/release", json={"actor": "ops:lee"})
+        assert again.status_code == 200
+        assert again.json()["status"] == "quarantined"  # still unreadable, kept with its reason
+        assert again.json()["outcome"].startswith("unreadable")
+        missing = client.post("/api/v1/intake/mail/999/release", json={"actor": "ops:lee"})
+        assert missing.status_code == 404

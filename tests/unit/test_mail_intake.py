@@ -13,7 +13,7 @@ import pytest
 from caseloom.adapters.mail import EmailReader
 from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, Channel, MessageKind
-from caseloom.domain.errors import InvalidInput
+from caseloom.domain.errors import IllegalTransition, InvalidInput
 from caseloom.domain.mail import (
     MAX_MESSAGE_BYTES,
     ClosedReply,
@@ -368,3 +368,19 @@ def test_a_message_too_large_to_read_is_quarantined_unread() -> None:
         f"unreadable: {len(huge):,} bytes, over the {MAX_MESSAGE_BYTES:,} allowed"
     )
     assert receipt.refused
+
+
+def test_a_person_releases_a_quarantined_message_past_the_senders_limit() -> None:
+    w = world(per_sender=1)
+    receive(w, mail())
+    held = receive(w, mail("One more.", message_id="<held@x>", subject="Router"))
+    assert held.status is MailStatus.QUARANTINED
+
+    released = w.bus.handle(commands.ReleaseMail(held.mail_id, "ops:lee"))
+    assert released == MailReceipt(held.mail_id, MailStatus.OPENED, "opened CS-000002", "CS-000002")
+    with pytest.raises(IllegalTransition, match="only a quarantined message can be released"):
+        w.bus.handle(commands.ReleaseMail(held.mail_id, "ops:lee"))
+
+    garbage = receive(w, b"\x00 nothing here")
+    again = w.bus.handle(commands.ReleaseMail(garbage.mail_id, "ops:lee"))
+    assert again.status is MailStatus.QUARANTINED  # type: ignore[attr-defined]

@@ -49,6 +49,14 @@ class PollMailbox(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class ReleaseMail(Command):
+    """A person lets a quarantined e-mail through: it is read again, past the sender's limit."""
+
+    mail_id: int
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
 class SweepMail(Command):
     """Read the e-mail stored but never read (a crash between storing and reading)."""
 

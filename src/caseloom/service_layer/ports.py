@@ -332,6 +332,10 @@ class MailStore(Protocol):
         case_number: int | None = None,
     ) -> None: ...
 
+    def release(self, mail_id: int, outcome: str, *, at: datetime) -> None:
+        """A quarantined message goes back to `received`, to be read again."""
+        ...
+
     def unsettled(self, received_before: datetime, limit: int) -> list[int]:
         """Messages stored but never read (a crash in between), oldest first."""
         ...

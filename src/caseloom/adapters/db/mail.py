@@ -113,6 +113,18 @@ class SqlMailStore:
         if settled.rowcount != 1:
             raise ConcurrencyConflict(f"stored e-mail {mail_id} was read by another process")
 
+    def release(self, mail_id: int, outcome: str, *, at: datetime) -> None:
+        released = self._conn.execute(
+            update(inbound_mail)
+            .where(
+                inbound_mail.c.id == mail_id,
+                inbound_mail.c.status == MailStatus.QUARANTINED.value,
+            )
+            .values(status=MailStatus.RECEIVED.value, outcome=outcome, processed_at=at)
+        )
+        if released.rowcount != 1:
+            raise ConcurrencyConflict(f"stored e-mail {mail_id} was changed by another process")
+
     def unsettled(self, received_before: datetime, limit: int) -> list[int]:
         query = (
             select(inbound_mail.c.id)

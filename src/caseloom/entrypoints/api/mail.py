@@ -9,7 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Response
 
 from caseloom.bootstrap import Caseloom
+from caseloom.domain import commands
 from caseloom.entrypoints.api.deps import running
+from caseloom.entrypoints.api.schemas import ActorIn
 from caseloom.views import mail as views
 from caseloom.views.models import AttachmentView, MailView
 
@@ -37,6 +39,14 @@ def get_mail(mail_id: int, caseloom: App) -> MailView:
 def raw_mail(mail_id: int, caseloom: App) -> Response:
     """The message exactly as received (RFC 5322), e.g. to inspect a quarantined one."""
     return Response(views.raw_mail(caseloom.store, mail_id), media_type="message/rfc822")
+
+
+@router.post("/intake/mail/{mail_id}/release", response_model=MailView)
+def release_mail(mail_id: int, body: ActorIn, caseloom: App) -> MailView:
+    """Let a quarantined message through (e.g. a sender over the limit): it is read again,
+    past the per-sender limit. 409 for a message that is not quarantined."""
+    caseloom.bus.handle(commands.ReleaseMail(mail_id, body.actor))
+    return views.get_mail(caseloom.store, mail_id)
 
 
 @router.get("/cases/{ref}/attachments", response_model=list[AttachmentView])

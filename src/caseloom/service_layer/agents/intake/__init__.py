@@ -11,7 +11,12 @@ from caseloom.domain.errors import IdempotencyConflict, InvalidInput
 from caseloom.domain.mail import status_key
 from caseloom.domain.policy import Policy
 from caseloom.service_layer.agents import triage
-from caseloom.service_layer.agents.intake.mail import poll_mailbox, receive_mail, sweep_mail
+from caseloom.service_layer.agents.intake.mail import (
+    poll_mailbox,
+    receive_mail,
+    release_mail,
+    sweep_mail,
+)
 from caseloom.service_layer.agents.intake.replies import acknowledge, send_reply
 from caseloom.service_layer.ports import Clock, TriageModel, UnitOfWork
 
@@ -23,6 +28,7 @@ __all__ = [
     "open_case",
     "poll_mailbox",
     "receive_mail",
+    "release_mail",
     "send_reply",
     "sweep_mail",
 ]

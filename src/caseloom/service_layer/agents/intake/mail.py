@@ -9,14 +9,14 @@ and a `[CS-000042]` in the subject, which counts only from one of the case's own
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from caseloom.domain.case import Attribution, Case, CaseStatus, Channel, MessageKind
 from caseloom.domain.case.values import MAX_SUBJECT, MAX_TEXT, case_ref
-from caseloom.domain.commands import PollMailbox, ReceiveMail, SweepMail
+from caseloom.domain.commands import PollMailbox, ReceiveMail, ReleaseMail, SweepMail
 from caseloom.domain.customer import Contact
-from caseloom.domain.errors import InvalidInput, NotFound
+from caseloom.domain.errors import IllegalTransition, InvalidInput, NotFound
 from caseloom.domain.mail import (
     MAX_MESSAGE_BYTES,
     Automated,
@@ -80,6 +80,30 @@ def poll_mailbox(
     return counts
 
 
+def release_mail(
+    cmd: ReleaseMail,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    clock: Clock,
+    reader: MailReader,
+    model: TriageModel,
+    secret: bytes,
+) -> MailReceipt:
+    """A person lets a quarantined message through: it is read again, past the per-sender
+    limit (an unreadable one stays where it is, with the reason)."""
+    with uow:
+        mail = uow.mail.get(cmd.mail_id)
+        if mail.status is not MailStatus.QUARANTINED:
+            raise IllegalTransition(
+                f"e-mail {mail.id} is {mail.status}; only a quarantined message can be released"
+            )
+        uow.mail.release(mail.id, f"released by {cmd.actor}", at=clock.now())
+        uow.commit()
+    reading = _Reading(policy, reader, model, secret, clock.now(), limited=False)
+    return reading.settle(replace(mail, status=MailStatus.RECEIVED), uow)
+
+
 def sweep_mail(
     cmd: SweepMail,
     uow: UnitOfWork,
@@ -109,6 +133,7 @@ class _Reading:
     model: TriageModel
     secret: bytes
     now: datetime
+    limited: bool = True  # the per-sender limit applies (not to a message a person released)
 
     def receive(
         self,
@@ -152,7 +177,7 @@ class _Reading:
         spec = self.policy.intake
         with uow:
             sent = uow.mail.count_from(sender, self.now - spec.per)
-        if sent >= spec.per_sender:
+        if self.limited and sent >= spec.per_sender:
             over = f"rate limit: {sent} messages from {sender} within {spec.per}"
             return self._keep(uow, mail, MailStatus.QUARANTINED, over, sender)
         with uow:
