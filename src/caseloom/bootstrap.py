@@ -323,7 +323,7 @@ def handlers(
     decided = {**timed, "conditions": conditions}
     mapped = {**timed, "travel": travel}
     planned = {**mapped, "solver": solver}
-    mailed = {**timed, "reader": reader, "model": model, "secret": secret}
+    mailed = {"intake": intake.MailIntake(policy, reader, model, secret), "clock": clock}
     command_handlers: dict[type[commands.Command], Handler] = {
         commands.OpenCase: bind(intake.open_case, **timed),
         commands.AddMessage: bind(intake.add_message, model=model, **timed),

@@ -252,7 +252,9 @@ class FlakyReader(EmailReader):
 def test_a_mailbox_message_is_marked_done_only_once_it_is_committed() -> None:
     box = FakeMailbox(mail(), mail("It still blinks.", message_id="<second@x>", subject="Router"))
     w = World(replace(POLICY, intake=INTAKE), intent="question", mailbox=box)
-    w.wiring[0][commands.PollMailbox].keywords["reader"] = FlakyReader(b"blinks")  # type: ignore[attr-defined]
+    handler = w.wiring[0][commands.PollMailbox]
+    intake = handler.keywords["intake"]  # type: ignore[attr-defined]
+    handler.keywords["intake"] = replace(intake, reader=FlakyReader(b"blinks"))  # type: ignore[attr-defined]
 
     with pytest.raises(RuntimeError, match="the reader crashed"):
         w.bus.handle(commands.PollMailbox())

@@ -12,6 +12,7 @@ from caseloom.domain.mail import status_key
 from caseloom.domain.policy import Policy
 from caseloom.service_layer.agents import triage
 from caseloom.service_layer.agents.intake.mail import (
+    MailIntake,
     poll_mailbox,
     receive_mail,
     release_mail,
@@ -21,6 +22,7 @@ from caseloom.service_layer.agents.intake.replies import acknowledge, send_reply
 from caseloom.service_layer.ports import Clock, TriageModel, UnitOfWork
 
 __all__ = [
+    "MailIntake",
     "acknowledge",
     "add_message",
     "attach_files",

@@ -38,18 +38,24 @@ ACTOR = "email-intake"
 TRUNCATED = "\n\n[truncated: the whole message is kept with the case's e-mail]"
 
 
+@dataclass(frozen=True, slots=True)
+class MailIntake:
+    """What reading e-mail needs, bound once (by bootstrap) for every mail handler."""
+
+    policy: Policy
+    reader: MailReader
+    model: TriageModel
+    secret: bytes
+
+    def at(self, now: datetime, *, limited: bool = True) -> _Reading:
+        return _Reading(self.policy, self.reader, self.model, self.secret, now, limited)
+
+
 def receive_mail(
-    cmd: ReceiveMail,
-    uow: UnitOfWork,
-    *,
-    policy: Policy,
-    clock: Clock,
-    reader: MailReader,
-    model: TriageModel,
-    secret: bytes,
+    cmd: ReceiveMail, uow: UnitOfWork, *, intake: MailIntake, clock: Clock
 ) -> MailReceipt:
     """Store the message (its own transaction), then read and settle it."""
-    reading = _Reading(policy, reader, model, secret, clock.now())
+    reading = intake.at(clock.now())
     return reading.receive(cmd.raw, cmd.source, cmd.envelope_from, cmd.envelope_to, uow)
 
 
@@ -57,11 +63,8 @@ def poll_mailbox(
     cmd: PollMailbox,
     uow: UnitOfWork,
     *,
-    policy: Policy,
+    intake: MailIntake,
     clock: Clock,
-    reader: MailReader,
-    model: TriageModel,
-    secret: bytes,
     mailbox: Mailbox | None,
 ) -> dict[str, int]:
     """Take up to `limit` new messages from the mailbox; how many ended each way. Each is
@@ -73,22 +76,14 @@ def poll_mailbox(
         (*(str(s) for s in MailStatus if s is not MailStatus.RECEIVED), "repeated"), 0
     )
     for fetched in mailbox.fetch(cmd.limit):
-        reading = _Reading(policy, reader, model, secret, clock.now())
-        receipt = reading.receive(fetched.raw, f"imap:{fetched.uid}", "", (), uow)
+        receipt = intake.at(clock.now()).receive(fetched.raw, f"imap:{fetched.uid}", "", (), uow)
         mailbox.done([fetched.uid])
         counts["repeated" if receipt.repeated else str(receipt.status)] += 1
     return counts
 
 
 def release_mail(
-    cmd: ReleaseMail,
-    uow: UnitOfWork,
-    *,
-    policy: Policy,
-    clock: Clock,
-    reader: MailReader,
-    model: TriageModel,
-    secret: bytes,
+    cmd: ReleaseMail, uow: UnitOfWork, *, intake: MailIntake, clock: Clock
 ) -> MailReceipt:
     """A person lets a quarantined message through: it is read again, past the per-sender
     limit (an unreadable one stays where it is, with the reason)."""
@@ -100,19 +95,12 @@ def release_mail(
             )
         uow.mail.release(mail.id, f"released by {cmd.actor}", at=clock.now())
         uow.commit()
-    reading = _Reading(policy, reader, model, secret, clock.now(), limited=False)
+    reading = intake.at(clock.now(), limited=False)
     return reading.settle(replace(mail, status=MailStatus.RECEIVED), uow)
 
 
 def sweep_mail(
-    cmd: SweepMail,
-    uow: UnitOfWork,
-    *,
-    policy: Policy,
-    clock: Clock,
-    reader: MailReader,
-    model: TriageModel,
-    secret: bytes,
+    cmd: SweepMail, uow: UnitOfWork, *, intake: MailIntake, clock: Clock
 ) -> list[MailReceipt]:
     with uow:
         waiting = uow.mail.unsettled(clock.now() - cmd.older_than, cmd.limit)
@@ -121,8 +109,7 @@ def sweep_mail(
         with uow:
             mail = uow.mail.get(mail_id)
         if mail.status is MailStatus.RECEIVED:
-            reading = _Reading(policy, reader, model, secret, clock.now())
-            receipts.append(reading.settle(mail, uow))
+            receipts.append(intake.at(clock.now()).settle(mail, uow))
     return receipts
 
 
