@@ -7,10 +7,13 @@ import json
 import os
 import re
 import signal
+import smtplib
+import socket
 import subprocess
 import sys
 import time
 import warnings
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -372,6 +375,52 @@ def test_worker_sweeps_every_interval_until_terminated(sqlite_url: str) -> None:
     assert "worker stopped" in out
     assert re.search(r"routing rungs_taken=[1-9]", err), err
     assert case_row(sqlite_url, ref)["relaxed"][0] == "drop_optional_skills"
+
+
+def test_smtp_takes_mail_into_cases_until_terminated(sqlite_url: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "caseloom", "smtp", "--listen", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, "--database-url", sqlite_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "500"},
+    )
+    message = EmailMessage()
+    message["From"], message["To"] = "hema.patel@example.com", "support@northwind.example"
+    message["Subject"], message["Message-ID"] = "Boiler leaking", "<cli-smtp@example.com>"
+    message.set_content("Water under the boiler.")
+    try:
+        reply = _send_when_listening(port, message)
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    finally:
+        server.kill()
+        server.wait()
+
+    assert server.returncode == 0, err
+    assert reply == (250, b"2.0.0 opened CS-000001")
+    assert f"SMTP intake on 127.0.0.1:{port} for support@northwind.example" in out
+    assert "SMTP intake stopped" in out
+    assert case_row(sqlite_url, "CS-000001")["status"] not in ("new", "triage_review")
+
+
+def _send_when_listening(port: int, message: EmailMessage) -> tuple[int, bytes]:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                smtp.ehlo()
+                smtp.mail("hema.patel@example.com")
+                smtp.rcpt("support@northwind.example")
+                return smtp.data(message.as_bytes().replace(b"\n", b"\r\n"))
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 # -- migrate ------------------------------------------------------------------------------------
