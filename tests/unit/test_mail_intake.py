@@ -336,11 +336,29 @@ def test_a_reps_reply_is_e_mailed_in_the_thread_once() -> None:
     assert ack.payload["headers"]["Message-ID"] != headers["Message-ID"]  # type: ignore[index]
 
 
-def test_cases_that_did_not_come_by_e_mail_get_no_e_mail() -> None:
+def test_cases_made_over_the_api_get_no_e_mail() -> None:
     w = replying()
     ref = w.open()  # over the API
     w.bus.handle(commands.AddMessage(ref, MessageKind.REP_REPLY, "rep:rep-a", "Looking into it."))
     assert sent(w) == []
+
+
+def test_a_portal_customer_gets_the_reps_reply_by_e_mail_but_no_acknowledgement() -> None:
+    w = replying()
+    ref = str(
+        w.bus.handle(
+            commands.OpenCase(
+                Channel.PORTAL, "Router", "It blinks red.", "Priya", "priya@example.com"
+            )
+        )
+    )
+    assert sent(w) == []
+    w.bus.handle(
+        commands.AddMessage(ref, MessageKind.REP_REPLY, "rep:rep-a", "Restart it, please.")
+    )
+    (reply,) = sent(w)
+    assert (reply.to, reply.subject) == ("priya@example.com", f"Re: [{ref}] Router")
+    assert "In-Reply-To" not in reply.payload["headers"]  # type: ignore[operator]
 
 
 def test_without_a_reply_from_address_nothing_is_sent() -> None:

@@ -1,7 +1,8 @@
 """What intake sends back by e-mail: the acknowledgement when the SLA of a case that came by
-e-mail starts (so it can say when to expect an answer), and each rep reply, in the case's
-thread. Cases made over the API or the portal get neither by e-mail: the system that made them
-speaks to its customer, and the portal shows its own status page.
+e-mail starts (so it can say when to expect an answer), and each rep reply on a case that came
+by e-mail (in its thread) or the portal (whose form promises answers by e-mail). Cases made
+over the API get neither: the system that made them speaks to its customer. Portal cases get
+no acknowledgement: the customer is looking at their status page already.
 
 Both go through the notification outbox in the same transaction as the Message-ID they add to
 the case's thread, so they are sent at least once, and never twice for one event: their
@@ -11,7 +12,7 @@ sent again.
 
 from __future__ import annotations
 
-from caseloom.domain.case import Attribution, Case
+from caseloom.domain.case import Attribution, Case, Channel
 from caseloom.domain.events import RepReplied, SlaStarted
 from caseloom.domain.mail.outbound import Outbound, message_id, render, thread_of, when
 from caseloom.domain.policy import Policy
@@ -62,7 +63,8 @@ def send_reply(
         case = uow.cases.get(event.ref)
         ours = message_id(case.ref, f"reply{event.seq}", spec.reply_from)
         thread = uow.mail.thread(case.number)
-        if not thread or ours in thread:  # the case did not come by e-mail, or it is sent
+        wrote = bool(thread) or case.channel is Channel.PORTAL  # the portal promises e-mail
+        if not wrote or ours in thread:  # a case made over the API, or a reply already sent
             return
         subject = render(spec.templates.reply_subject, _values(case, policy))
         outbound = Outbound(
