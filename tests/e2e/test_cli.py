@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from tests.e2e.test_api_offers import policy_with_offers
 from tests.e2e.test_api_workforce import TIER1_AVAILABLE as TIER1
 from tests.factories import NOW, copy_of_demo_policy
 from tests.fakes import FakeClock
+from tests.network import free_port
 
 TYPO_LINE = '      when: case.severity == "high" and case.priority > 2\n'
 
@@ -378,9 +378,7 @@ def test_worker_sweeps_every_interval_until_terminated(sqlite_url: str) -> None:
 
 
 def test_smtp_takes_mail_into_cases_until_terminated(sqlite_url: str) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "caseloom", "smtp", "--listen", f"127.0.0.1:{port}"]
     server = subprocess.Popen(
         [*command, "--database-url", sqlite_url],

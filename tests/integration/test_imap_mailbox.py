@@ -17,6 +17,7 @@ from caseloom.adapters.mail.imap import DONE_KEYWORD, ImapMailbox
 from caseloom.adapters.mail.imap_url import imap_mailbox
 from caseloom.domain.errors import MailboxUnavailable
 from tests.dovecot import Account, Dovecot
+from tests.network import free_port
 
 Connect = Callable[..., ImapMailbox]
 
@@ -204,9 +205,7 @@ def test_a_wrong_password_names_server_and_user_but_not_the_password(
 
 
 def test_an_unreachable_server_is_unavailable_with_where_it_was_looked_for() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens once this closes
+    port = free_port()
     mailbox = ImapMailbox("127.0.0.1", port, "ann", "pw", security="none", timeout=2)
     with pytest.raises(MailboxUnavailable, match=f"127.0.0.1:{port} .*cannot connect.*refused"):
         mailbox.fetch(10)

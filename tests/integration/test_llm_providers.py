@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -36,6 +35,7 @@ from tests.llm_servers import (
     Stall,
     Wire,
 )
+from tests.network import free_port
 
 KEY = "sk-test-4f1c9a7e2b8d4c61"
 TEXT = (
@@ -313,9 +313,7 @@ def test_a_client_error_is_not_retried(server: LlmServer, connect: Connect) -> N
 
 
 def test_an_unreachable_server_is_a_connection_failure(provider: str, clock: FakeClock) -> None:
-    with socket.socket() as probe:  # a port that nothing listens on once the probe is closed
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     spec = spec_for(provider, f"http://127.0.0.1:{port}")
     with (
         make_provider(spec, KEY, clock, backoff=FAST) as llm,

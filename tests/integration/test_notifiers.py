@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -31,6 +30,7 @@ from caseloom.adapters.notify import (
 )
 from caseloom.domain.errors import DeliveryFailed, InvalidInput
 from caseloom.domain.notification import Notification, NotifyChannel
+from tests.network import free_port, serving
 
 NOW = datetime(2025, 11, 26, 9, 30, tzinfo=UTC)
 SENDER = "Caseloom <caseloom@support.example.com>"
@@ -61,13 +61,6 @@ def webhook_to(name: str = "ops") -> Notification:
         payload={"level": 2, "team": "gas"},
         id=18,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 # --- e-mail ---------------------------------------------------------------------------------
@@ -363,16 +356,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,))
-    thread.start()
-    try:
+    with serving(Receiver()) as server:
         yield server
-    finally:
-        server.released.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.mime.multipart import MIMEMultipart
@@ -23,6 +22,7 @@ from caseloom.entrypoints.api import create_app
 from caseloom.entrypoints.smtp import smtp_server
 from caseloom.views import cases, mail
 from tests.fakes import FakeClock
+from tests.network import free_port
 
 SUPPORT, BILLING = "support@northwind.example", "billing@northwind.example"
 HEMA = "hema.patel@example.com"  # a contact of a demo customer
@@ -31,10 +31,7 @@ LIMIT = 256 * 1024
 
 @pytest.fixture
 def server(app: Caseloom) -> Iterator[Controller]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = smtp_server(app.bus, app.policy.intake.accepts, "127.0.0.1", port, LIMIT)
+    controller = smtp_server(app.bus, app.policy.intake.accepts, "127.0.0.1", free_port(), LIMIT)
     controller.start()
     yield controller
     controller.stop()

@@ -11,7 +11,6 @@ import json
 import math
 import random
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ import pytest
 from caseloom.adapters.travel import OsrmTravel, ValhallaTravel, make_travel
 from caseloom.domain.errors import InvalidInput, TravelUnavailable
 from caseloom.domain.field.geo import Point, TravelMatrix
+from tests.network import free_port, serving
 
 LEEDS = Point(53.8008, -1.5491)
 YORK = Point(53.959, -1.0815)
@@ -62,13 +62,6 @@ def scattered(count: int) -> list[Point]:
         Point(round(rng.uniform(53.5, 54.2), 4), round(rng.uniform(-2, -1), 4))
         for _ in range(count)
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 # --- the fake routing server ------------------------------------------------------------------
@@ -201,16 +194,8 @@ _TROUBLE = {
 
 @pytest.fixture
 def router() -> Iterator[FakeRouter]:
-    server = FakeRouter()
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,))
-    thread.start()
-    try:
+    with serving(FakeRouter()) as server:
         yield server
-    finally:
-        server.released.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 Connect = Callable[..., Travel]

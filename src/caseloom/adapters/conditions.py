@@ -20,12 +20,8 @@ from typing import Any
 
 import zen
 
-from caseloom.domain.conditions import Condition, Facts
+from caseloom.domain.conditions import Condition, Facts, named_fields
 
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`(?:[^`\\]|\\.)*`")
-_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
-_NAME = re.compile(r"(?<![\w.$#])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_WORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 _OPEN, _CLOSE = "([{", ")]}"
 
 Evaluate = Callable[[dict[str, Any]], bool]
@@ -41,7 +37,7 @@ class ZenConditionEngine:
         problem = zen.validate_expression(source)
         if problem:
             return [f"cannot parse {source!r}: {problem['source']}"]
-        return [reason for name in _names(source) if (reason := _unknown(name, known))]
+        return [reason for name in named_fields(source) if (reason := _unknown(name, known))]
 
     def matches(self, condition: Condition, facts: Facts) -> bool:
         source = condition.source
@@ -137,23 +133,6 @@ def _closing(text: str, start: int) -> int:
                 return i
         i += 1
     return -1
-
-
-def _names(source: str) -> list[str]:
-    """Field paths a condition names, without string contents (but with `${...}` inside
-    template strings) and without function names."""
-
-    def keep_interpolations(match: re.Match[str]) -> str:
-        found = _INTERPOLATION.findall(match.group()) if match.group().startswith("`") else []
-        return " " + " ".join(found) + " " if found else '""'
-
-    text = _STRING.sub(keep_interpolations, source)
-    names = []
-    for match in _NAME.finditer(text):
-        rest = text[match.end() :].lstrip()
-        if match.group() not in _WORDS and not rest.startswith("("):
-            names.append(match.group())
-    return names
 
 
 def _unknown(name: str, known: Mapping[str, Iterable[str]]) -> str:

@@ -46,13 +46,14 @@ class SqlMailStore:
         at: datetime,
     ) -> tuple[ReceivedMail, bool]:
         key = message_key(message_id)
+        sender = envelope_from[:254]
         added = self._conn.execute(
             self._insert(inbound_mail)
             .values(
                 key=key,
                 message_id=message_id,
                 source=source,
-                envelope_from=envelope_from[:254],
+                envelope_from=sender,
                 envelope_to=list(envelope_to),
                 raw=raw,
                 size=len(raw),
@@ -63,7 +64,9 @@ class SqlMailStore:
             .returning(inbound_mail.c.id)
         ).scalar_one_or_none()
         if added is not None:
-            return self.get(added), True
+            return ReceivedMail(
+                added, message_id, source, sender, tuple(envelope_to), at, raw
+            ), True
         row = self._conn.execute(select(inbound_mail).where(inbound_mail.c.key == key)).one()
         return _mail(row), False
 

@@ -7,9 +7,10 @@ upgrades a plain connection with STARTTLS and flags processed messages instead.
 
 from __future__ import annotations
 
-from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from caseloom.adapters.mail.imap import DEFAULT_PORTS, ImapMailbox, Security
+from caseloom.adapters.urls import url_port
 from caseloom.domain.errors import InvalidInput
 
 _FLAGS = {"true": True, "false": False}
@@ -35,7 +36,7 @@ def imap_mailbox(url: str, password: str | None) -> ImapMailbox:
     options = _options(parts.query)
     return ImapMailbox(
         parts.hostname,
-        _port(parts),
+        url_port(parts, "IMAP", DEFAULT_PORTS[parts.scheme]),
         unquote(parts.username),
         _password(parts.password, password),
         folder=unquote(parts.path.removeprefix("/")) or "INBOX",
@@ -54,16 +55,6 @@ def _options(query: str) -> dict[str, str]:
     if options.get("done") == [""]:
         raise InvalidInput("the IMAP URL's done option names no folder")
     return {name: values[0] for name, values in options.items()}
-
-
-def _port(parts: SplitResult) -> int:
-    try:
-        port = parts.port
-    except ValueError:  # not a number, or out of range
-        port = 0
-    if port == 0:
-        raise InvalidInput("the IMAP URL's port is not a number from 1 to 65535")
-    return DEFAULT_PORTS[parts.scheme] if port is None else port
 
 
 def _password(in_url: str | None, given: str | None) -> str:

@@ -11,8 +11,9 @@ import ssl
 from contextlib import suppress
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
-from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
+from caseloom.adapters.urls import url_port
 from caseloom.domain.errors import DeliveryFailed, InvalidInput
 from caseloom.domain.notification import Notification, NotifyChannel
 
@@ -93,7 +94,7 @@ def smtp_notifier(url: str, sender: str) -> SmtpNotifier:
     username, password = _credentials(parts.username, parts.password)
     return SmtpNotifier(
         parts.hostname,
-        _port(parts),
+        url_port(parts, "SMTP", DEFAULT_PORT),
         sender,
         username=username,
         password=password,
@@ -156,16 +157,6 @@ def _refused(error: OSError) -> tuple[str, int, bytes | str] | None:
 
 def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
-
-
-def _port(parts: SplitResult) -> int:
-    try:
-        port = parts.port
-    except ValueError:  # not a number, or out of range
-        port = 0
-    if port == 0:
-        raise InvalidInput("the SMTP URL's port is not a number from 1 to 65535")
-    return DEFAULT_PORT if port is None else port
 
 
 def _credentials(username: str | None, password: str | None) -> tuple[str | None, str | None]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from string import Template
 from zoneinfo import ZoneInfo
 
-from caseloom.domain.mail.tokens import case_token
+from caseloom.domain.mail.tokens import case_token, token_address
 from caseloom.domain.notification import Notification, NotifyChannel
 
 PLACEHOLDERS = frozenset(
@@ -75,10 +75,9 @@ class Outbound:
 
     def notification(self, ref: str, sender: str, secret: bytes, now: datetime) -> Notification:
         token = case_token(ref, secret)
-        local, _, domain = sender.partition("@")
         headers = {
             "From": sender,
-            "Reply-To": f"{local}+{token.replace(':', '+', 1)}@{domain}",
+            "Reply-To": token_address(sender, ref, secret),
             "Message-ID": f"<{self.message_id}>",
         }
         if self.in_reply_to:

@@ -21,6 +21,13 @@ def case_token(ref: str, secret: bytes) -> str:
     return f"ref:{ref.upper()}.{_tag(ref, secret)}"
 
 
+def token_address(address: str, ref: str, secret: bytes) -> str:
+    """`address` plus-addressed with the case token, for Reply-To: a reply to it carries the
+    token even when the customer's mail program drops the quoted footer."""
+    local, _, domain = address.partition("@")
+    return f"{local}+{case_token(ref, secret).replace(':', '+', 1)}@{domain}"
+
+
 def token_refs(tokens: tuple[str, ...] | list[str], secret: bytes) -> list[str]:
     """The case references of the tokens whose tag is right, in order, without repeats."""
     refs: list[str] = []

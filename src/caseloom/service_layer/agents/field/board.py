@@ -60,9 +60,6 @@ class Roster:
             None,
         )
 
-    def days_of(self, technicians: Sequence[str]) -> list[WorkDay]:
-        return [d for d in self.days if d.technician in technicians and d.hours]
-
 
 def roster(
     uow: UnitOfWork,

@@ -8,14 +8,13 @@ the rule, the facts it held on, the work order and its deadlines.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 
 from caseloom.domain.case import Attribution, Case, CaseStatus
 from caseloom.domain.case.lifecycle import IN_THE_FIELD
 from caseloom.domain.commands import HandOffCase
-from caseloom.domain.conditions import Facts
+from caseloom.domain.conditions import Facts, held_on
 from caseloom.domain.customer import Customer
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.events import CaseHandedOff, RepReplied
@@ -27,7 +26,6 @@ from caseloom.service_layer.agents.routing import release
 from caseloom.service_layer.ports import Clock, ConditionEngine, UnitOfWork
 
 AGENT = "agent:field"
-_FIELD = re.compile(r"\b(case|customer|triage)\.([a-z_][a-z0-9_]*)")
 CONTEXT_TEXT = 2000  # characters of the description the work order carries
 
 
@@ -126,7 +124,7 @@ def _hand_off(
             "from_team": handoff.from_team,
             "rule": handoff.label,
             "criteria": handoff.when.source,
-            "held_on": _held_on(handoff.when.source, facts),
+            "held_on": held_on(handoff.when, facts),
         },
         decision={**order.describe(), "work_order_rule": visit.label},
         reason=why
@@ -154,13 +152,6 @@ def _field_sla(
         calendar.add(now, respond) if respond else None,
         calendar.add(now, resolve) if resolve else None,
     )
-
-
-def _held_on(source: str, facts: Facts) -> dict[str, object]:
-    """The facts a condition names, with the values it held on."""
-    return {
-        f"{scope}.{name}": facts.get(scope, {}).get(name) for scope, name in _FIELD.findall(source)
-    }
 
 
 def _point(customer: Customer | None) -> Point | None:

@@ -163,11 +163,12 @@ class _Reading:
             )
         spec = self.policy.intake
         with uow:
-            sent = uow.mail.count_from(sender, self.now - spec.per)
-        if self.limited and sent >= spec.per_sender:
-            over = f"rate limit: {sent} messages from {sender} within {spec.per}"
-            return self._keep(uow, mail, MailStatus.QUARANTINED, over, sender)
-        with uow:
+            sent = uow.mail.count_from(sender, self.now - spec.per) if self.limited else 0
+            if sent >= spec.per_sender:
+                over = f"rate limit: {sent} messages from {sender} within {spec.per}"
+                uow.mail.settle(mail.id, MailStatus.QUARANTINED, over, at=self.now, sender=sender)
+                uow.commit()
+                return MailReceipt(mail.id, MailStatus.QUARANTINED, over)
             case, status, outcome = self._case_for(inbound, mail, uow)
             uow.mail.remember(inbound.message_id, case.number, outbound=False, at=self.now)
             uow.mail.attach(case.number, mail.id, inbound.attachments, self.now)
