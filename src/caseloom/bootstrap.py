@@ -21,7 +21,7 @@ from caseloom.adapters.clock import SimulatedClock, SystemClock
 from caseloom.adapters.conditions import ZenConditionEngine
 from caseloom.adapters.db.engine import make_engine, migrate
 from caseloom.adapters.db.mail import installation_secret
-from caseloom.adapters.db.unit_of_work import SqlUnitOfWork
+from caseloom.adapters.db.unit_of_work import SqlBatch, SqlUnitOfWork
 from caseloom.adapters.dispatch import make_solver
 from caseloom.adapters.llm import make_provider
 from caseloom.adapters.mail import EmailReader
@@ -43,7 +43,7 @@ from caseloom.domain.field.spec import FieldSpec
 from caseloom.domain.policy import NotificationSpec, Policy, TriageSpec
 from caseloom.service_layer import workforce
 from caseloom.service_layer.agents import field, intake, resolution, routing, supervisor, triage
-from caseloom.service_layer.messagebus import Handler, MessageBus
+from caseloom.service_layer.messagebus import Batched, Handler, MessageBus
 from caseloom.service_layer.ports import (
     Assigner,
     Clock,
@@ -255,6 +255,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             secret=secret,
             mailbox=mailbox,
         ),
+        batch=lambda: SqlBatch(engine, clock),
     )
 
     def close() -> None:
@@ -364,7 +365,7 @@ def handlers(
         commands.OptimiseDispatch: bind(field.optimise, **planned),
     }
     event_handlers: dict[type[events.Event], list[Handler]] = {
-        events.CaseOpened: [bind(triage.triage_case, model=model, llm=llm, **decided)],
+        events.CaseOpened: [Batched(bind(triage.triage_cases, model=model, llm=llm, **decided))],
         events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
         events.SlaStarted: [
             bind(routing.route_case, **decided),

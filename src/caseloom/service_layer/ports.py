@@ -415,3 +415,22 @@ class UnitOfWork(Protocol):
     def collect_new_events(self) -> Iterator[Event]:
         """Events raised by aggregates in committed transactions, oldest first."""
         ...
+
+
+class Batch(Protocol):
+    """One transaction under many units of work (group commit): `uow`'s blocks are its
+    savepoints, and nothing of it stays unless `commit()` is reached inside `with batch:`."""
+
+    @property
+    def uow(self) -> UnitOfWork: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...

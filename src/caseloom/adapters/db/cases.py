@@ -153,6 +153,13 @@ class SqlCaseRepository:
     def seen(self) -> list[Case]:
         return [t.case for t in self._tracked.values()]
 
+    @property
+    def unwritten(self) -> bool:
+        return any(
+            t.row is None or t.case.head != t.head or t.case.clocks != t.clocks
+            for t in self._tracked.values()
+        )
+
     def next_number(self) -> int:
         return next_value(self._conn, "case")
 
@@ -302,7 +309,7 @@ class SqlCaseRepository:
             for tracked, _ in group:
                 tracked.case.version += 1
         entries: list[dict[str, Any]] = []
-        for tracked in self._tracked.values():
+        for tracked in moved:
             self._flush_parts(tracked)
             entries.extend(_journey_row(tracked.case.number, e) for e in tracked.case.new_journey)
             tracked.case.new_journey.clear()

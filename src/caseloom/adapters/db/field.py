@@ -39,6 +39,10 @@ class SqlWorkOrderRepository:
     def seen(self) -> list[WorkOrder]:
         return list(self._tracked.values())
 
+    @property
+    def unwritten(self) -> bool:
+        return any(self._stored.get(n) != _snapshot(o) for n, o in self._tracked.items())
+
     def next_number(self) -> int:
         return next_value(self._conn, "work_order")
 

@@ -30,6 +30,10 @@ class SqlMailStore:
         self._conn = conn
         self._pending: list[Callable[[], None]] = []
 
+    @property
+    def unwritten(self) -> bool:
+        return bool(self._pending)
+
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         for write in pending:

@@ -107,11 +107,12 @@ class SqlTimerRepository:
         stale = [row.id for key, row in stored.items() if not row.fired_at and key not in wanted]
         if stale:
             self._conn.execute(delete(sla_timers).where(among(self._conn, sla_timers.c.id, stale)))
+        new = [_timer_row(case_number, t) for key, t in wanted.items() if key not in stored]
+        if new:
+            self._conn.execute(insert(sla_timers), new)
         for key, timer in wanted.items():
             row = stored.get(key)
-            if row is None:
-                self._conn.execute(insert(sla_timers).values(_timer_row(case_number, timer)))
-            elif row.due_at != timer.due_at:
+            if row is not None and row.due_at != timer.due_at:
                 self._conn.execute(
                     update(sla_timers)
                     .where(sla_timers.c.id == row.id)
@@ -194,6 +195,10 @@ class SqlNotificationOutbox:
                 "next_attempt_at": notification.created_at,
             }
         )
+
+    @property
+    def unwritten(self) -> bool:
+        return bool(self._new)
 
     def flush(self) -> None:
         append(self._conn, notifications, self._new)

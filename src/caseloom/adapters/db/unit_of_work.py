@@ -75,15 +75,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
-        self.cases = SqlCaseRepository(self._conn)
-        self.reps = SqlRepRepository(self._conn)
-        self.technicians = SqlTechnicianRepository(self._conn)
-        self.customers = SqlCustomerRepository(self._conn)
-        self.policies = SqlPolicyRepository(self._conn, self._clock)
-        self.timers = SqlTimerRepository(self._conn)
-        self.outbox = SqlNotificationOutbox(self._conn)
-        self.work_orders = SqlWorkOrderRepository(self._conn)
-        self.mail = SqlMailStore(self._conn)
+        self._open_repositories(self._conn)
         return self
 
     def __exit__(
@@ -102,13 +94,52 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("commit outside `with uow:`")
+        self._flush()
+        self._tx.commit()
+        self._collect_events()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+
+    def collect_new_events(self) -> Iterator[Event]:
+        while self._events:
+            yield self._events.pop(0)
+
+    def _open_repositories(self, conn: Connection) -> None:
+        self.cases = SqlCaseRepository(conn)
+        self.reps = SqlRepRepository(conn)
+        self.technicians = SqlTechnicianRepository(conn)
+        self.customers = SqlCustomerRepository(conn)
+        self.policies = SqlPolicyRepository(conn, self._clock)
+        self.timers = SqlTimerRepository(conn)
+        self.outbox = SqlNotificationOutbox(conn)
+        self.work_orders = SqlWorkOrderRepository(conn)
+        self.mail = SqlMailStore(conn)
+
+    def _flush(self) -> None:
         self.cases.flush()
         self.reps.flush()
         self.technicians.flush()
         self.work_orders.flush()
         self.outbox.flush()
         self.mail.flush()
-        self._tx.commit()
+
+    def _unwritten(self) -> bool:
+        """Whether a loaded or added aggregate holds a change not yet written."""
+        return any(
+            r.unwritten
+            for r in (
+                self.cases,
+                self.reps,
+                self.technicians,
+                self.work_orders,
+                self.outbox,
+                self.mail,
+            )
+        )
+
+    def _collect_events(self) -> None:
         aggregates: list[Case | Rep | WorkOrder] = [
             *self.cases.seen,
             *self.reps.seen,
@@ -118,10 +149,94 @@ class SqlUnitOfWork:
             self._events.extend(aggregate.events)
             aggregate.events.clear()
 
-    def rollback(self) -> None:
-        if self._tx is not None and self._tx.is_active:
-            self._tx.rollback()
 
-    def collect_new_events(self) -> Iterator[Event]:
-        while self._events:
-            yield self._events.pop(0)
+class SqlBatch:
+    """Group commit: one transaction under any number of units of work (`uow`), committed
+    together by `commit()`; nothing of it is kept if that is never reached.
+
+    Each `with uow:` block inside is a savepoint. A block's commit writes its changes and
+    releases the savepoint; what it loaded stays loaded, so the next block (the next agent
+    on the same case) does not read it again. A block left without commit is rolled back to
+    its savepoint, as a unit of work of its own would be, and what it loaded is forgotten if
+    it failed or changed anything in memory.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine, self._clock = engine, clock
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+        self.uow = _SavepointUnitOfWork(engine, clock)
+
+    def __enter__(self) -> Self:
+        self._conn = self._engine.connect()
+        self._tx = self._conn.begin()
+        self.uow.share(self._conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = self._tx = None
+
+    def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("commit outside `with batch:`")
+        self._tx.commit()
+
+
+class _SavepointUnitOfWork(SqlUnitOfWork):
+    """A unit of work of a batch: its blocks are savepoints on the batch's connection.
+
+    The savepoints are the driver's own statements: SQLAlchemy's nested transactions cost
+    more than the work of many a block, and nothing here needs them tracked.
+    """
+
+    def share(self, conn: Connection) -> None:
+        self._shared, self._open = conn, False
+        self._open_repositories(conn)
+
+    def __enter__(self) -> Self:
+        self._driver("SAVEPOINT caseloom_unit")
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        open_ = self._open
+        self.rollback()
+        if exc_type is not None or (open_ and self._unwritten()):
+            self._open_repositories(self._shared)  # forget what may differ from the rows
+
+    def commit(self) -> None:
+        if not self._open:
+            raise RuntimeError("commit outside `with uow:`")
+        self._flush()
+        self._driver("RELEASE SAVEPOINT caseloom_unit")
+        self._open = False
+        self._collect_events()
+
+    def rollback(self) -> None:
+        if self._open:
+            self._open = False
+            self._driver("ROLLBACK TO SAVEPOINT caseloom_unit")
+            self._driver("RELEASE SAVEPOINT caseloom_unit")
+
+    def _driver(self, statement: str) -> None:
+        cursor = self._shared.connection.cursor()
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()

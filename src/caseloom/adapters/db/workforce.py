@@ -61,6 +61,10 @@ class SqlRepRepository:
     def seen(self) -> list[Rep]:
         return [rep for rep, _ in self._tracked.values()]
 
+    @property
+    def unwritten(self) -> bool:
+        return any(_rep_state(rep) != before for rep, before in self._tracked.values())
+
     def add(self, rep: Rep) -> None:
         self._tracked[rep.id] = (rep, None)
 
@@ -258,6 +262,10 @@ class SqlTechnicianRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._tracked: dict[str, tuple[Technician, dict[str, Any] | None]] = {}
+
+    @property
+    def unwritten(self) -> bool:
+        return any(_technician_row(t) != before for t, before in self._tracked.values())
 
     def add(self, technician: Technician) -> None:
         self._tracked[technician.id] = (technician, None)

@@ -32,8 +32,8 @@ from caseloom.service_layer.ports import (
 )
 
 
-def triage_case(
-    event: CaseOpened,
+def triage_cases(
+    events: list[CaseOpened],
     uow: UnitOfWork,
     *,
     policy: Policy,
@@ -42,32 +42,47 @@ def triage_case(
     conditions: ConditionEngine,
     clock: Clock,
 ) -> None:
+    """Triage the opened cases: their texts are read together (one call to the local model),
+    then each case is stamped in a unit of work of its own."""
     with uow:
-        case = uow.cases.get(event.ref)
-        if case.status is not CaseStatus.NEW:
-            return  # already triaged: this event was delivered again
+        cases = [uow.cases.get(e.ref) for e in events]
+        texts = {c.ref: c.text for c in cases if c.status is CaseStatus.NEW}
+        # a case already triaged: its event was delivered again
     # Read outside the transaction: an LLM may take seconds, and a transaction held open
     # that long would stall every other writer.
-    result = read(case.text, policy.triage, model, llm)
-    with uow:
-        case = uow.cases.get(event.ref)
-        if case.status is not CaseStatus.NEW:
-            return  # triaged meanwhile by another delivery of this event
-        by = Attribution("agent:triage", clock.now(), policy.version)
-        unsure = _unsure(result, policy.triage)
-        if unsure:
-            case.hold_for_review(result, unsure, policy.triage.min_confidence, by)
-        else:
-            stamps = stamps_for(case, result, uow=uow, policy=policy, conditions=conditions)
-            case.apply_triage(result, stamps, policy.triage.min_confidence, by)
-        uow.commit()
+    results = zip(texts, read_many(list(texts.values()), policy.triage, model, llm), strict=True)
+    for ref, result in results:
+        with uow:
+            case = uow.cases.get(ref)
+            if case.status is not CaseStatus.NEW:
+                continue  # triaged meanwhile by another delivery of its event
+            by = Attribution("agent:triage", clock.now(), policy.version)
+            unsure = _unsure(result, policy.triage)
+            if unsure:
+                case.hold_for_review(result, unsure, policy.triage.min_confidence, by)
+            else:
+                stamps = stamps_for(case, result, uow=uow, policy=policy, conditions=conditions)
+                case.apply_triage(result, stamps, policy.triage.min_confidence, by)
+            uow.commit()
 
 
 def read(text: str, spec: TriageSpec, model: TriageModel, llm: LlmProvider | None) -> TriageResult:
     """The signals of `text`: the local model's, overruled by the LLM where that is surer."""
-    local = model.classify(text, spec)
+    return read_many([text], spec, model, llm)[0]
+
+
+def read_many(
+    texts: list[str], spec: TriageSpec, model: TriageModel, llm: LlmProvider | None
+) -> list[TriageResult]:
+    """`read` for each text; the local model reads them all at once."""
+    local = model.classify_many(texts, spec) if texts else []
     if llm is None or spec.llm is None:
         return local
+    return [_asking(llm, spec, text, result) for text, result in zip(texts, local, strict=True)]
+
+
+def _asking(llm: LlmProvider, spec: TriageSpec, text: str, local: TriageResult) -> TriageResult:
+    assert spec.llm is not None
     unsure = spec.signals if spec.model == "llm" else local.below(spec.min_confidence)
     asked = tuple(name for name in spec.llm.ask if name in unsure)  # ask is within signals
     if not asked:
