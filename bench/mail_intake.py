@@ -1,17 +1,21 @@
 """E-mail intake throughput: messages over SMTP into committed, triaged cases, on SQLite.
 
 A real SMTP server (`caseloom.entrypoints.smtp`, aiosmtpd) runs in this process on the demo
-policy and organisation, over a fresh SQLite file. Clients send the demo's case texts as MIME
-messages to support@ over `connections` persistent SMTP connections at once; a message counts
-when the server has answered its DATA, which it does only after the message is stored, read,
-and its case committed and triaged (the Triage agent runs inside the same bus call, as do SLA
-clocks, routing and the acknowledgement). Afterwards every case is checked: one per message,
-each past triage, every journey intact. Target (issue 7): 200 messages/s or more.
+policy and organisation, over a fresh SQLite file. Clients in another process (as a sending
+mail server would be) send the demo's case texts as MIME messages to support@ over
+`connections` persistent SMTP connections at once; a message counts when the server has
+answered its DATA, which it does only after the message is stored, read, and its case committed
+and triaged, its SLA clocks started, routed and its acknowledgement queued: the whole cascade
+runs before the answer. Messages that arrive together are taken in one transaction (group
+commit), so throughput grows with the connections a sender opens; one connection measures the
+latency of a lone message. Afterwards every case is checked: one per message, each past triage,
+every journey intact. Target (issue 7): 200 messages/s or more.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import re
 import smtplib
 import socket
@@ -32,7 +36,7 @@ from caseloom.views import mail as mail_views
 NAME = "mail_intake"
 SUPPORT = "support@northwind.example"
 TARGET = 200.0  # messages per second
-CONNECTIONS = (1, 4)
+CONNECTIONS = (1, 8, 32)
 
 
 class BenchmarkFailed(Exception):
@@ -68,9 +72,14 @@ def _measure(messages: int, connections: int) -> dict[str, Any]:
             server = smtp_server(app.bus, app.policy.intake.accepts, "127.0.0.1", port)
             server.start()
             try:
-                seconds, latencies = _send_all(port, raw, connections)
+                with multiprocessing.get_context("spawn").Pool(1) as clients:
+                    seconds, latencies, failures = clients.apply(
+                        _send_all, (port, raw, connections)
+                    )
             finally:
                 server.stop()
+            if failures:
+                raise BenchmarkFailed(f"{len(failures)} messages were not opened: {failures[:3]}")
             return _checked(app, messages, connections, seconds, latencies)
         finally:
             app.close()
@@ -87,7 +96,11 @@ def _message(number: int, text: tuple[str, str]) -> bytes:
     return re.sub(rb"\r?\n", b"\r\n", message.as_bytes())
 
 
-def _send_all(port: int, raw: list[bytes], connections: int) -> tuple[float, list[float]]:
+def _send_all(
+    port: int, raw: list[bytes], connections: int
+) -> tuple[float, list[float], list[str]]:
+    """Send every message, `connections` at a time; how long it took, each message's latency
+    and what went wrong (run in the clients' process)."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -119,10 +132,7 @@ def _send_all(port: int, raw: list[bytes], connections: int) -> tuple[float, lis
         thread.start()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - began
-    if failures:
-        raise BenchmarkFailed(f"{len(failures)} messages were not opened: {failures[:3]}")
-    return seconds, latencies
+    return time.perf_counter() - began, latencies, failures
 
 
 def _checked(
@@ -174,7 +184,7 @@ def _table(figures: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.mail_intake", description=__doc__)
-    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--save", action="store_true", help="write results/mail_intake.*")
     outcome = run(parser.parse_args().messages)
     print(outcome.table)

@@ -6,6 +6,11 @@ before it is read, in a worker thread (the bus is synchronous), and the reply sa
 of it: `250 2.0.0 opened CS-000042`. A message that cannot be read at all gets a `550 5.6.0`
 naming why, and is kept in quarantine all the same. If it cannot even be stored, `451` asks the
 sender's server to try again later, so nothing it sent is lost.
+
+Messages that arrive together (on many connections at once, as a sending server delivers a
+burst) are taken into cases together: while one batch runs through the bus, what arrives waits,
+and goes as the next batch in one transaction (`MessageBus.handle_all`). A lone message is not
+kept waiting for company.
 """
 
 from __future__ import annotations
@@ -25,11 +30,18 @@ log = logging.getLogger(__name__)
 IDENT = "Caseloom intake"
 
 
+MAX_BATCH = 64  # messages in one transaction: bounds how long it holds SQLite's write lock
+
+
 class IntakeHandler:
     """aiosmtpd's handler: the RCPT and DATA hooks."""
 
-    def __init__(self, bus: MessageBus, accepts: Callable[[str], bool]) -> None:
-        self._bus, self._accepts = bus, accepts
+    def __init__(
+        self, bus: MessageBus, accepts: Callable[[str], bool], max_batch: int = MAX_BATCH
+    ) -> None:
+        self._bus, self._accepts, self._max_batch = bus, accepts, max_batch
+        self._waiting: list[tuple[ReceiveMail, asyncio.Future[object]]] = []
+        self._taking = False  # a batch is in the bus (all of this runs on the server's loop)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -47,14 +59,37 @@ class IntakeHandler:
             envelope.mail_from or "",
             tuple(a.lower() for a in envelope.rcpt_tos),
         )
-        try:
-            receipt = await asyncio.get_running_loop().run_in_executor(
-                None, self._bus.handle, command
-            )
-        except Exception:
-            log.exception("an e-mail from %s could not be stored", envelope.mail_from)
+        outcome = await self._taken(command)
+        if isinstance(outcome, Exception):
+            log.error("an e-mail from %s could not be stored", envelope.mail_from, exc_info=outcome)
             return "451 4.3.0 the message could not be stored; please try again later"
-        return reply(receipt)  # type: ignore[arg-type]
+        return reply(outcome)  # type: ignore[arg-type]
+
+    async def _taken(self, command: ReceiveMail) -> object:
+        """What became of the message: its receipt, or the exception that kept it out."""
+        waiting = asyncio.get_running_loop().create_future()
+        self._waiting.append((command, waiting))
+        if not self._taking:
+            self._taking = True
+            asyncio.get_running_loop().create_task(self._take_waiting())
+        return await waiting
+
+    async def _take_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: len(batch)]
+                commands = [command for command, _ in batch]
+                try:
+                    outcomes = await loop.run_in_executor(None, self._bus.handle_all, commands)
+                except Exception as error:  # the bus keeps each outcome; this is a last resort
+                    outcomes = [error] * len(batch)
+                for (_, waiting), outcome in zip(batch, outcomes, strict=True):
+                    if not waiting.done():  # done: the sender hung up meanwhile
+                        waiting.set_result(outcome)
+        finally:
+            self._taking = False
 
 
 def reply(receipt: MailReceipt) -> str:

@@ -139,16 +139,15 @@ class MessageBus:
         while True:
             uow = uows()
             try:
-                result = handler(message, uow)
+                return handler(message, uow)
             except ConcurrencyConflict:
                 if attempt >= self._attempts:
                     raise
                 log.debug("retrying %s after a concurrent change (attempt %d)", message, attempt)
                 time.sleep(random.uniform(0, RETRY_JITTER_S * attempt))  # noqa: S311 - jitter
                 attempt += 1
-                continue
-            queue.extend(uow.collect_new_events())
-            return result
+            finally:  # what it committed is announced, even if a later block of it failed
+                queue.extend(uow.collect_new_events())
 
 
 def _alike(event: Event, queue: deque[Event]) -> list[Event]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from psycopg import sql
 from psycopg.types.json import Json
-from sqlalchemy import JSON, Connection, Dialect, Table, insert
+from sqlalchemy import JSON, Connection, Dialect, Insert, Table, insert
 
 
 def append(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -23,7 +23,7 @@ def append(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) ->
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
+        conn.execute(_insert(table), rows)
         return
     columns = tuple(rows[0])
     processors = [(name, _processor(conn.dialect, table, name)) for name in columns]
@@ -32,6 +32,11 @@ def append(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) ->
     with driver.cursor() as cursor, cursor.copy(_copy(table.name, columns)) as copy:
         for row in rows:
             copy.write_row([convert(row[name]) for name, convert in processors])
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
 
 
 @cache

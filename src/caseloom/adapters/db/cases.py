@@ -10,14 +10,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseloom.adapters.db.appending import append
 from caseloom.adapters.db.counters import next_value
 from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.sla import clock_from_row, clock_row, segments_from, segments_row
-from caseloom.adapters.db.tables import cases, idempotency_keys, journey, messages, sla_clocks
+from caseloom.adapters.db.tables import cases, idempotency_keys, messages, sla_clocks
 from caseloom.adapters.db.versioned import store_versioned, update_versioned
 from caseloom.domain.case import Case, CaseStatus, Channel, Severity, case_number, case_ref
 from caseloom.domain.customer import Contact
@@ -128,6 +128,10 @@ def _need(skills: Mapping[str, int], data: Mapping[str, Any]) -> Need:
     )
 
 
+_DELETE_CLOCKS = delete(sla_clocks).where(sla_clocks.c.case_id == bindparam("case"))
+_INSERT_CLOCKS = insert(sla_clocks)
+
+
 class _Tracked:
     """A case as loaded (or added): what is stored of it, to write only what changed."""
 
@@ -145,8 +149,11 @@ class _Tracked:
 
 
 class SqlCaseRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    """`journal` collects the journey entries that `flush` writes for the unit of work to
+    append when its transaction commits (one statement however many blocks wrote to it)."""
+
+    def __init__(self, conn: Connection, journal: list[dict[str, Any]]) -> None:
+        self._conn, self._journal = conn, journal
         self._tracked: dict[int, _Tracked] = {}
 
     @property
@@ -308,12 +315,12 @@ class SqlCaseRepository:
             update_versioned(self._conn, cases, rows, what=what)
             for tracked, _ in group:
                 tracked.case.version += 1
-        entries: list[dict[str, Any]] = []
         for tracked in moved:
             self._flush_parts(tracked)
-            entries.extend(_journey_row(tracked.case.number, e) for e in tracked.case.new_journey)
+            self._journal.extend(
+                _journey_row(tracked.case.number, e) for e in tracked.case.new_journey
+            )
             tracked.case.new_journey.clear()
-        append(self._conn, journey, entries)
 
     def _flush_parts(self, tracked: _Tracked) -> None:
         """What hangs off a written case: its idempotency key, clocks and new messages."""
@@ -342,10 +349,10 @@ class SqlCaseRepository:
         tracked.head, tracked.clocks = case.head, dict(case.clocks)
 
     def _write_clocks(self, case: Case) -> None:
-        self._conn.execute(delete(sla_clocks).where(sla_clocks.c.case_id == case.number))
+        self._conn.execute(_DELETE_CLOCKS, {"case": case.number})
         if case.clocks:
             self._conn.execute(
-                insert(sla_clocks), [clock_row(case.number, c) for c in case.clocks.values()]
+                _INSERT_CLOCKS, [clock_row(case.number, c) for c in case.clocks.values()]
             )
 
     def _claim_key(self, case: Case, key: str, digest: str) -> None:

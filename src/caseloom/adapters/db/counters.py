@@ -6,16 +6,17 @@ two transactions never get the same number and a rolled-back one leaves no gap.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
 
 from caseloom.adapters.db.tables import counters
 
+_NEXT = (
+    update(counters)
+    .where(counters.c.name == bindparam("_name"))
+    .values(value=counters.c.value + 1)
+    .returning(counters.c.value)
+)
+
 
 def next_value(conn: Connection, name: str) -> int:
-    statement = (
-        update(counters)
-        .where(counters.c.name == name)
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value)
-    )
-    return int(conn.execute(statement).scalar_one())
+    return int(conn.execute(_NEXT, {"_name": name}).scalar_one())

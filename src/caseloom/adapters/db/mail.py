@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets as random_secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from caseloom.adapters.db.membership import among
@@ -20,6 +21,39 @@ from caseloom.adapters.db.tables import (
 )
 from caseloom.domain.errors import ConcurrencyConflict, NotFound
 from caseloom.domain.mail import Attachment, MailStatus, ReceivedMail, message_key
+
+# Statements used for every message are built once (building one costs more than running it).
+_SETTLE = (
+    update(inbound_mail)
+    .where(
+        inbound_mail.c.id == bindparam("_id"),
+        inbound_mail.c.status == MailStatus.RECEIVED.value,
+    )
+    .values(
+        status=bindparam("_status"),
+        outcome=bindparam("_outcome"),
+        processed_at=bindparam("_at"),
+        sender=bindparam("_sender"),
+        case_id=bindparam("_case"),
+    )
+)
+_COUNT_FROM = select(func.count()).where(
+    inbound_mail.c.sender == bindparam("sender"), inbound_mail.c.received_at >= bindparam("since")
+)
+_THREAD = (
+    select(mail_threads.c.message_id)
+    .where(mail_threads.c.case_id == bindparam("case"))
+    .order_by(mail_threads.c.at, mail_threads.c.message_id)
+)
+
+
+@cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The inserts that skip a row already there: storing a message, remembering a thread's
+    Message-ID."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    store = insert_(inbound_mail).on_conflict_do_nothing().returning(inbound_mail.c.id)
+    return store, insert_(mail_threads).on_conflict_do_nothing()
 
 
 class SqlMailStore:
@@ -51,28 +85,25 @@ class SqlMailStore:
     ) -> tuple[ReceivedMail, bool]:
         key = message_key(message_id)
         sender = envelope_from[:254]
-        added = self._conn.execute(
-            self._insert(inbound_mail)
-            .values(
-                key=key,
-                message_id=message_id,
-                source=source,
-                envelope_from=sender,
-                envelope_to=list(envelope_to),
-                raw=raw,
-                size=len(raw),
-                received_at=at,
-                status=MailStatus.RECEIVED.value,
-            )
-            .on_conflict_do_nothing()
-            .returning(inbound_mail.c.id)
-        ).scalar_one_or_none()
+        row = {
+            "key": key,
+            "message_id": message_id,
+            "source": source,
+            "envelope_from": sender,
+            "envelope_to": list(envelope_to),
+            "raw": raw,
+            "size": len(raw),
+            "received_at": at,
+            "status": MailStatus.RECEIVED.value,
+        }
+        store, _ = _statements(self._conn.dialect.name)
+        added = self._conn.execute(store, row).scalar_one_or_none()
         if added is not None:
             return ReceivedMail(
                 added, message_id, source, sender, tuple(envelope_to), at, raw
             ), True
-        row = self._conn.execute(select(inbound_mail).where(inbound_mail.c.key == key)).one()
-        return _mail(row), False
+        stored = self._conn.execute(select(inbound_mail).where(inbound_mail.c.key == key)).one()
+        return _mail(stored), False
 
     def get(self, mail_id: int) -> ReceivedMail:
         row = self._conn.execute(select(inbound_mail).where(inbound_mail.c.id == mail_id)).first()
@@ -107,15 +138,15 @@ class SqlMailStore:
         case_number: int | None,
     ) -> None:
         settled = self._conn.execute(
-            update(inbound_mail)
-            .where(inbound_mail.c.id == mail_id, inbound_mail.c.status == MailStatus.RECEIVED.value)
-            .values(
-                status=status.value,
-                outcome=outcome,
-                processed_at=at,
-                sender=sender,
-                case_id=case_number,
-            )
+            _SETTLE,
+            {
+                "_id": mail_id,
+                "_status": status.value,
+                "_outcome": outcome,
+                "_at": at,
+                "_sender": sender,
+                "_case": case_number,
+            },
         )
         if settled.rowcount != 1:
             raise ConcurrencyConflict(f"stored e-mail {mail_id} was read by another process")
@@ -145,10 +176,7 @@ class SqlMailStore:
         return list(self._conn.execute(query).scalars())
 
     def count_from(self, sender: str, since: datetime) -> int:
-        query = select(func.count()).where(
-            inbound_mail.c.sender == sender, inbound_mail.c.received_at >= since
-        )
-        return int(self._conn.execute(query).scalar_one())
+        return int(self._conn.execute(_COUNT_FROM, {"sender": sender, "since": since}).scalar_one())
 
     def case_of(self, message_ids: Sequence[str]) -> int | None:
         if not message_ids:
@@ -166,25 +194,18 @@ class SqlMailStore:
         self._pending.append(lambda: self._remember(message_id, case_number, outbound, at))
 
     def _remember(self, message_id: str, case_number: int, outbound: bool, at: datetime) -> None:
-        self._conn.execute(
-            self._insert(mail_threads)
-            .values(
-                key=message_key(message_id),
-                message_id=message_id,
-                case_id=case_number,
-                outbound=outbound,
-                at=at,
-            )
-            .on_conflict_do_nothing()
-        )
+        _, remember = _statements(self._conn.dialect.name)
+        row = {
+            "key": message_key(message_id),
+            "message_id": message_id,
+            "case_id": case_number,
+            "outbound": outbound,
+            "at": at,
+        }
+        self._conn.execute(remember, row)
 
     def thread(self, case_number: int) -> list[str]:
-        query = (
-            select(mail_threads.c.message_id)
-            .where(mail_threads.c.case_id == case_number)
-            .order_by(mail_threads.c.at, mail_threads.c.message_id)
-        )
-        return list(self._conn.execute(query).scalars())
+        return list(self._conn.execute(_THREAD, {"case": case_number}).scalars())
 
     def attach(
         self, case_number: int, mail_id: int | None, files: Sequence[Attachment], at: datetime
@@ -199,10 +220,6 @@ class SqlMailStore:
 
     def _write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         self._conn.execute(statement, rows)
-
-    def _insert(self, table: Any) -> Any:
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        return dialect.insert(table)
 
 
 def _mail(row: Row[Any]) -> ReceivedMail:

@@ -89,27 +89,26 @@ def segments_from(rows: Sequence[Mapping[str, Any]]) -> list[Segment]:
     ]
 
 
+_CASE_TIMERS = select(
+    sla_timers.c.id, sla_timers.c.key, sla_timers.c.due_at, sla_timers.c.fired_at
+).where(sla_timers.c.case_id == bindparam("case"))
+_INSERT_TIMERS = insert(sla_timers)
+
+
 class SqlTimerRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def replace(self, case_number: int, timers: Sequence[TimerSpec]) -> None:
         """Make the case's pending timers exactly `timers`, less those already fired."""
-        stored = {
-            row.key: row
-            for row in self._conn.execute(
-                select(
-                    sla_timers.c.id, sla_timers.c.key, sla_timers.c.due_at, sla_timers.c.fired_at
-                ).where(sla_timers.c.case_id == case_number)
-            )
-        }
+        stored = {row.key: row for row in self._conn.execute(_CASE_TIMERS, {"case": case_number})}
         wanted = {t.key: t for t in timers if not (t.key in stored and stored[t.key].fired_at)}
         stale = [row.id for key, row in stored.items() if not row.fired_at and key not in wanted]
         if stale:
             self._conn.execute(delete(sla_timers).where(among(self._conn, sla_timers.c.id, stale)))
         new = [_timer_row(case_number, t) for key, t in wanted.items() if key not in stored]
         if new:
-            self._conn.execute(insert(sla_timers), new)
+            self._conn.execute(_INSERT_TIMERS, new)
         for key, timer in wanted.items():
             row = stored.get(key)
             if row is not None and row.due_at != timer.due_at:

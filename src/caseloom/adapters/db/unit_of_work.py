@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction, insert, select
 
+from caseloom.adapters.db.appending import append
 from caseloom.adapters.db.cases import SqlCaseRepository
 from caseloom.adapters.db.field import SqlWorkOrderRepository
 from caseloom.adapters.db.mail import SqlMailStore
 from caseloom.adapters.db.sla import SqlNotificationOutbox, SqlTimerRepository
-from caseloom.adapters.db.tables import policies
+from caseloom.adapters.db.tables import journey, policies
 from caseloom.adapters.db.workforce import (
     SqlCustomerRepository,
     SqlRepRepository,
@@ -71,8 +72,10 @@ class SqlUnitOfWork:
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
         self._events: list[Event] = []
+        self._journal: list[dict[str, Any]] = []  # journey rows, appended at the commit
 
     def __enter__(self) -> Self:
+        self._journal = []
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         self._open_repositories(self._conn)
@@ -95,6 +98,7 @@ class SqlUnitOfWork:
         if self._tx is None:
             raise RuntimeError("commit outside `with uow:`")
         self._flush()
+        self.write_journal()
         self._tx.commit()
         self._collect_events()
 
@@ -106,8 +110,15 @@ class SqlUnitOfWork:
         while self._events:
             yield self._events.pop(0)
 
+    def write_journal(self) -> None:
+        """Append the journey entries flushed so far (in this transaction's last moment:
+        nothing in a transaction reads the journey it writes)."""
+        assert self._conn is not None, "inside `with uow:`"
+        append(self._conn, journey, self._journal)
+        self._journal = []
+
     def _open_repositories(self, conn: Connection) -> None:
-        self.cases = SqlCaseRepository(conn)
+        self.cases = SqlCaseRepository(conn, self._journal)
         self.reps = SqlRepRepository(conn)
         self.technicians = SqlTechnicianRepository(conn)
         self.customers = SqlCustomerRepository(conn)
@@ -190,6 +201,7 @@ class SqlBatch:
     def commit(self) -> None:
         if self._tx is None:
             raise RuntimeError("commit outside `with batch:`")
+        self.uow.write_journal()
         self._tx.commit()
 
 
@@ -201,7 +213,8 @@ class _SavepointUnitOfWork(SqlUnitOfWork):
     """
 
     def share(self, conn: Connection) -> None:
-        self._shared, self._open = conn, False
+        self._conn = self._batch = conn
+        self._open, self._journal = False, []
         self._open_repositories(conn)
 
     def __enter__(self) -> Self:
@@ -218,12 +231,17 @@ class _SavepointUnitOfWork(SqlUnitOfWork):
         open_ = self._open
         self.rollback()
         if exc_type is not None or (open_ and self._unwritten()):
-            self._open_repositories(self._shared)  # forget what may differ from the rows
+            self._open_repositories(self._batch)  # forget what may differ from the rows
 
     def commit(self) -> None:
         if not self._open:
             raise RuntimeError("commit outside `with uow:`")
-        self._flush()
+        written = len(self._journal)
+        try:
+            self._flush()
+        except BaseException:
+            del self._journal[written:]  # this block's entries go with its savepoint
+            raise
         self._driver("RELEASE SAVEPOINT caseloom_unit")
         self._open = False
         self._collect_events()
@@ -235,7 +253,7 @@ class _SavepointUnitOfWork(SqlUnitOfWork):
             self._driver("RELEASE SAVEPOINT caseloom_unit")
 
     def _driver(self, statement: str) -> None:
-        cursor = self._shared.connection.cursor()
+        cursor = self._batch.connection.cursor()
         try:
             cursor.execute(statement)
         finally:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.tables import contacts, customers, rep_teams, reps, technicians
@@ -49,6 +49,24 @@ def _rep_state(rep: Rep) -> tuple[object, ...]:
         rep.certifications,
         rep.teams,
     )
+
+
+_MEMBERS = select(rep_teams.c.rep_id).where(rep_teams.c.team == bindparam("team"))
+_CAN_TAKE = (reps.c.presence == Presence.AVAILABLE.value) & (
+    reps.c.capacity - reps.c.load >= bindparam("units")
+)
+_READY = select(reps.c.id).where(reps.c.id.in_(_MEMBERS.scalar_subquery()) & _CAN_TAKE)
+_NOT_READY = select(
+    reps.c.id,
+    reps.c.name,
+    reps.c.email,
+    reps.c.capacity,
+    reps.c.presence,
+    reps.c.load,
+    reps.c["items"],
+    reps.c.calendar,
+    reps.c.version,
+).where(reps.c.id.in_(_MEMBERS.scalar_subquery()) & ~_CAN_TAKE)
 
 
 class SqlRepRepository:
@@ -102,13 +120,8 @@ class SqlRepRepository:
         """The team's reps who are available with `units` to spare, loaded in full and tracked;
         and the others as read-only sketches (presence, shift and capacity, no skills), enough
         to say why each cannot take a case. Large teams are read without their skills."""
-        members = select(rep_teams.c.rep_id).where(rep_teams.c.team == team).scalar_subquery()
-        ready = (reps.c.presence == Presence.AVAILABLE.value) & (
-            reps.c.capacity - reps.c.load >= units
-        )
-        ready_ids = self._conn.execute(
-            select(reps.c.id).where(reps.c.id.in_(members) & ready)
-        ).scalars()
+        asked = {"team": team, "units": units}
+        ready_ids = self._conn.execute(_READY, asked).scalars()
         others = [
             Rep(
                 row.id,
@@ -123,19 +136,7 @@ class SqlRepRepository:
                 calendar=row.calendar,
                 version=row.version,
             )
-            for row in self._conn.execute(
-                select(
-                    reps.c.id,
-                    reps.c.name,
-                    reps.c.email,
-                    reps.c.capacity,
-                    reps.c.presence,
-                    reps.c.load,
-                    reps.c["items"],
-                    reps.c.calendar,
-                    reps.c.version,
-                ).where(reps.c.id.in_(members) & ~ready)
-            )
+            for row in self._conn.execute(_NOT_READY, asked)
         ]
         return self._load(list(ready_ids)), others
 
@@ -312,6 +313,21 @@ class SqlTechnicianRepository:
             self._tracked[key] = (technician, row)
 
 
+_CUSTOMER = select(customers).where(customers.c.id == bindparam("id"))
+_BY_CONTACT = select(customers).where(
+    customers.c.id.in_(
+        select(contacts.c.customer_id)
+        .where(contacts.c.email == bindparam("email"))
+        .scalar_subquery()
+    )
+)
+_CONTACTS = (
+    select(contacts.c.name, contacts.c.email)
+    .where(contacts.c.customer_id == bindparam("customer"))
+    .order_by(contacts.c.email)
+)
+
+
 class SqlCustomerRepository:
     """Customers are values: `add` writes at once, replacing the customer and its contacts."""
 
@@ -364,19 +380,14 @@ class SqlCustomerRepository:
     def find(self, customer_id: str | None) -> Customer | None:
         if customer_id is None:
             return None
-        return next(iter(self._load(customers.c.id == customer_id)), None)
+        return next(iter(self._load(_CUSTOMER, {"id": customer_id})), None)
 
     def by_contact(self, email: str) -> Customer | None:
-        owner = select(contacts.c.customer_id).where(contacts.c.email == email.strip().lower())
-        return next(iter(self._load(customers.c.id.in_(owner.scalar_subquery()))), None)
+        return next(iter(self._load(_BY_CONTACT, {"email": email.strip().lower()})), None)
 
-    def _load(self, condition: Any) -> Iterable[Customer]:
-        for row in self._conn.execute(select(customers).where(condition)):
-            people = self._conn.execute(
-                select(contacts.c.name, contacts.c.email)
-                .where(contacts.c.customer_id == row.id)
-                .order_by(contacts.c.email)
-            )
+    def _load(self, query: Any, parameters: dict[str, Any] | None = None) -> Iterable[Customer]:
+        for row in self._conn.execute(query, parameters):
+            people = self._conn.execute(_CONTACTS, {"customer": row.id})
             location = (
                 Location(row.city, row.country, row.latitude, row.longitude) if row.city else None
             )
