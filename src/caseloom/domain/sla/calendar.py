@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,16 +51,7 @@ class BusinessCalendar:
         """The open periods of one local day, as UTC instants (none on a holiday)."""
         if self.weekly is None:
             raise InvalidInput(f"calendar {self.name} is always open")
-        if day in self.holidays:
-            return []
-        zone = ZoneInfo(self.timezone)
-        midnight = datetime.combine(day, time(), tzinfo=zone)
-        periods = []
-        for start, end in self.weekly[day.weekday()]:
-            opens, closes = _local(midnight, start), _local(midnight, end)
-            if opens < closes:  # a period wholly inside a skipped hour is not open at all
-                periods.append((opens, closes))
-        return periods
+        return list(_open_intervals(self, day))
 
     def is_open(self, at: datetime) -> bool:
         if self.weekly is None:
@@ -110,7 +102,7 @@ class BusinessCalendar:
         day = start.astimezone(zone).date() - timedelta(days=1)
         last = end.astimezone(zone).date() if end is not None else day + timedelta(SEARCH_DAYS)
         while day <= last:
-            yield from self.open_intervals(day)
+            yield from _open_intervals(self, day)
             day += timedelta(days=1)
 
     def _closed_too_long(self, start: datetime) -> InvalidInput:
@@ -118,6 +110,21 @@ class BusinessCalendar:
             f"calendar {self.name} has no open time within {SEARCH_DAYS} days of "
             f"{start.isoformat()}"
         )
+
+
+@lru_cache(maxsize=4096)
+def _open_intervals(calendar: BusinessCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """`calendar.open_intervals(day)`, remembered: every SLA deadline walks the same days."""
+    assert calendar.weekly is not None
+    if day in calendar.holidays:
+        return ()
+    midnight = datetime.combine(day, time(), tzinfo=ZoneInfo(calendar.timezone))
+    periods = []
+    for start, end in calendar.weekly[day.weekday()]:
+        opens, closes = _local(midnight, start), _local(midnight, end)
+        if opens < closes:  # a period wholly inside a skipped hour is not open at all
+            periods.append((opens, closes))
+    return tuple(periods)
 
 
 def _local(midnight: datetime, minutes: int) -> datetime:
