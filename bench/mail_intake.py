@@ -15,6 +15,7 @@ every journey intact. Target (issue 7): 200 messages/s or more.
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import re
 import smtplib
@@ -64,6 +65,7 @@ def _measure(messages: int, connections: int) -> dict[str, Any]:
         )
         try:
             app.load_organisation(bootstrap.DEMO_POLICY.parent / "organisation.yaml")
+            gc.freeze()  # as `caseloom smtp` does once started
             texts = [
                 (s.opening.subject, s.opening.description) for s in workload.scripts(messages, [])
             ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import smtplib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -84,6 +85,31 @@ def test_a_plain_message_opens_a_triaged_case(
     (received,) = mail.list_mail(app.store)
     assert (received.status, received.case, received.sender) == ("opened", "CS-000001", HEMA)
     assert mail.raw_mail(app.store, received.id) == wire(message().as_bytes())
+
+
+def test_a_burst_over_many_connections_opens_one_triaged_case_per_message(
+    server: Controller, app: Caseloom, clock: FakeClock
+) -> None:
+    senders = [f"customer{n}@example.com" for n in range(12)]
+    burst = [
+        message(f"Router {n} keeps rebooting.", message_id=f"<burst.{n}@example.com>", sender=s)
+        for n, s in enumerate(senders)
+    ]
+    burst.append(burst[0])  # a sending server's retry, in the same burst
+    with ThreadPoolExecutor(max_workers=len(burst)) as senders_at_once:
+        replies = list(
+            senders_at_once.map(
+                lambda m: send(server, m.as_bytes(), sender=m["From"]),  # type: ignore[no-any-return]
+                burst,
+            )
+        )
+    assert all(code == 250 for code, _ in replies)
+    opened = [text.split()[-1] for _, text in replies if text.startswith("2.0.0 opened")]
+    assert len(opened) == len(set(opened)) == 12
+    assert replies[-1][1] == f"2.0.0 already received: opened {replies[0][1].split()[-1]}"
+    statuses = {cases.get_case(app.store, ref, clock.now()).status for ref in opened}
+    assert "new" not in statuses  # the Triage agent read every one
+    assert [m.status for m in mail.list_mail(app.store, limit=20)] == ["opened"] * 12
 
 
 def test_unknown_recipients_and_oversized_messages_are_refused(

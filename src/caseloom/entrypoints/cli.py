@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -55,11 +56,19 @@ def main() -> None:
 
 
 @contextmanager
-def _running(config: bootstrap.Settings, clock: Clock | None = None) -> Iterator[Caseloom]:
+def _running(
+    config: bootstrap.Settings, clock: Clock | None = None, *, serving: bool = False
+) -> Iterator[Caseloom]:
     """The application for one command. A problem starting ends the command with exit code 2,
-    a refused request while it runs with exit code 1; the connections are always released."""
+    a refused request while it runs with exit code 1; the connections are always released.
+
+    A command `serving` until stopped tells the garbage collector that what start-up built (the
+    policy, the triage models, the schema) lives as long as the process, so the collector's
+    full passes stop walking it: a sixth of the SMTP intake's time went to them."""
     try:
         caseloom = bootstrap.bootstrap(config, clock=clock)
+        if serving:
+            gc.freeze()
     except PolicyError as error:
         _policy_problems(config.policy, error)
         raise typer.Exit(2) from None
@@ -104,7 +113,7 @@ def serve(
 ) -> None:
     """Serve the REST API (OpenAPI at /docs). Refuses to start on an invalid policy."""
     config = bootstrap.settings(database_url=database_url, policy=policy, host=host, port=port)
-    with _running(config) as caseloom:
+    with _running(config, serving=True) as caseloom:
         for name, value in caseloom.settings.items():
             console.print(f"  {name} = {value}", highlight=False)
         address = f"http://{config.host}:{config.port}"
@@ -126,7 +135,7 @@ def smtp(
     auto-replies and bounces kept but not answered, unreadable mail quarantined."""
     config = bootstrap.settings(database_url=database_url, policy=policy)
     with (
-        _running(config) as caseloom,
+        _running(config, serving=True) as caseloom,
         _smtp_intake(caseloom, listen or config.smtp_listen or "127.0.0.1:2525"),
     ):
         stop = threading.Event()
@@ -181,7 +190,7 @@ def worker(  # noqa: PLR0917 - typer reads each option from a parameter
     number of workers may run against one PostgreSQL database."""
     config = bootstrap.settings(database_url=database_url, policy=policy)
     rhythm = worker_loop.Rhythm(sweep_every=interval, poll=poll, batch=batch, lease=lease)
-    with _running(config) as caseloom:
+    with _running(config, serving=not once) as caseloom:
         if once:
             counts = worker_loop.run_once(caseloom, rhythm)
             console.print(f"worker: {_moved(counts) or 'nothing to do'}", highlight=False)

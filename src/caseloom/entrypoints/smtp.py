@@ -31,6 +31,7 @@ IDENT = "Caseloom intake"
 
 
 MAX_BATCH = 64  # messages in one transaction: bounds how long it holds SQLite's write lock
+GATHER_S = 0.003  # how long a batch waits for more of a burst: little beside reading one
 
 
 class IntakeHandler:
@@ -78,6 +79,8 @@ class IntakeHandler:
         loop = asyncio.get_running_loop()
         try:
             while self._waiting:
+                if len(self._waiting) < self._max_batch:
+                    await asyncio.sleep(GATHER_S)  # let the rest of a burst arrive
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: len(batch)]
                 commands = [command for command, _ in batch]
