@@ -255,7 +255,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             secret=secret,
             mailbox=mailbox,
         ),
-        batch=lambda: SqlBatch(engine, clock),
+        batch=None if spec.llm else lambda: SqlBatch(engine, clock),  # no LLM call in a batch
     )
 
     def close() -> None:
