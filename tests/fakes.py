@@ -315,6 +315,13 @@ class FakeMailStore:
     ) -> None:
         self.attachments += [(case_number, mail_id, f) for f in files]
 
+    def has_file(self, case_number: int, file: Attachment) -> bool:
+        return any(
+            number == case_number
+            and (kept.filename, kept.size, kept.content) == (file.filename, file.size, file.content)
+            for number, _, kept in self.attachments
+        )
+
     def flush(self) -> None:
         self._store.mail = copy.deepcopy(self.mail)
         self._store.threads, self._store.attachments = dict(self.threads), list(self.attachments)

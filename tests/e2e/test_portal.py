@@ -79,7 +79,8 @@ def test_the_form_asks_for_what_a_case_needs_with_a_label_for_each_field(
     assert "up to 10 files of at most 10 MB each" in " ".join(html.split())
     assert 'class="hp" aria-hidden="true"' in html  # the honeypot, hidden from people
     assert "<script" not in html
-    assert client.get("/portal/").text == html
+    same = client.get("/portal/").text
+    assert same.replace(once_of(same), once_of(html)) == html  # but for the form's own token
 
     css = client.get("/portal/portal.css")
     assert css.headers["content-type"].startswith("text/css")
@@ -331,3 +332,46 @@ def test_a_photo_larger_than_the_apis_body_limit_still_uploads(
         headers={"content-type": "application/json"},
     )
     assert too_big_for_the_api.status_code == 413
+
+
+def once_of(page: str) -> str:
+    found = re.search(r'name="once" value="([A-Za-z0-9_-]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_a_form_sent_twice_opens_one_case_with_its_files_kept_once(
+    client: TestClient, app: Caseloom
+) -> None:
+    once = once_of(client.get("/portal").text)
+    first = submit(client, TWO_FILES, once=once)
+    again = submit(client, TWO_FILES, once=once)  # a double click
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    (summary,) = cases_of(client)
+    assert client.get(again.headers["location"]).status_code == 200  # its own link, same case
+    assert summary["ref"] in client.get(again.headers["location"]).text
+    assert [f.filename for f in list_attachments(app.store, summary["ref"])] == [
+        "router.png",
+        "router log.txt",
+    ]
+
+
+def test_a_sent_form_changed_and_sent_again_is_asked_to_be_sent_once_more(
+    client: TestClient,
+) -> None:
+    once = once_of(client.get("/portal").text)
+    assert submit(client, once=once).status_code == 303
+    changed = submit(client, once=once, subject="And the phone line too")
+
+    assert changed.status_code == 409
+    assert "already opened a request" in changed.text
+    assert 'value="And the phone line too"' in changed.text  # what they typed is kept
+    fresh = once_of(changed.text)
+    assert fresh != once
+    assert submit(client, once=fresh, subject="And the phone line too").status_code == 303
+    assert len(cases_of(client)) == 2
+
+
+def test_every_form_carries_a_token_of_its_own(client: TestClient) -> None:
+    assert once_of(client.get("/portal").text) != once_of(client.get("/portal").text)

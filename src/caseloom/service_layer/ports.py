@@ -364,6 +364,10 @@ class MailStore(Protocol):
         self, case_number: int, mail_id: int | None, files: Sequence[Attachment], at: datetime
     ) -> None: ...
 
+    def has_file(self, case_number: int, file: Attachment) -> bool:
+        """Whether the case keeps this file already (same name and content)."""
+        ...
+
 
 class PolicyRepository(Protocol):
     def register(self, policy: Policy, source: str) -> None:

@@ -214,6 +214,15 @@ class SqlMailStore:
         if rows:
             self._pending.append(lambda: self._write(insert(attachments), rows))
 
+    def has_file(self, case_number: int, file: Attachment) -> bool:
+        query = select(attachments.c.id).where(
+            attachments.c.case_id == case_number,
+            attachments.c.filename == file.filename[:255],
+            attachments.c.size == file.size,
+            attachments.c.content == file.content,
+        )
+        return self._conn.execute(query.limit(1)).first() is not None
+
     def link(self, case_number: int, key: str, at: datetime) -> None:
         row = {"key": key, "case_id": case_number, "created_at": at}
         self._pending.append(lambda: self._write(insert(status_links), [row]))

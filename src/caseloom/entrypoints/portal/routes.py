@@ -3,6 +3,7 @@ secret link. Plain HTML that works without JavaScript; no login."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Annotated
@@ -15,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from caseloom.bootstrap import Caseloom
 from caseloom.domain import commands
 from caseloom.domain.case import Channel
-from caseloom.domain.errors import CaseloomError, InvalidInput
+from caseloom.domain.errors import CaseloomError, IdempotencyConflict, InvalidInput
 from caseloom.domain.mail import Attachment
 from caseloom.entrypoints.api.deps import running
 from caseloom.entrypoints.portal import pages
@@ -64,6 +65,11 @@ async def open_case(request: Request, caseloom: App) -> Response:
         return _form(request, caseloom, entry, 422)
     try:
         opened = await run_in_threadpool(_submit, caseloom, entry)
+    except IdempotencyConflict:  # this form opened a case, and was then changed and sent again
+        again = entry.afresh().refused(
+            "This form has already opened a request. To open another one, send it again."
+        )
+        return _form(request, caseloom, again, 409)
     except InvalidInput as error:  # a rule of the case the form does not check itself
         said = str(error)
         return _form(request, caseloom, entry.refused(f"{said[:1].upper()}{said[1:]}."), 422)
@@ -105,13 +111,18 @@ def _form(request: Request, caseloom: Caseloom, entry: Submission, status: int =
 
 def _submit(caseloom: Caseloom, entry: Submission) -> Opened:
     """Open the case and issue its link first: a file that cannot be kept must not cost them."""
+    typed = subject, description, name, email = tuple(
+        entry.value(n) for n in ("subject", "description", "name", "email")
+    )
     opening = commands.OpenCase(
         channel=Channel.PORTAL,
-        subject=entry.value("subject"),
-        description=entry.value("description"),
-        contact_name=entry.value("name"),
-        contact_email=entry.value("email"),
+        subject=subject,
+        description=description,
+        contact_name=name,
+        contact_email=email,
         actor=ACTOR,
+        idempotency_key=f"portal:{entry.once}",  # sent twice (a double click): the same case
+        request_digest=hashlib.sha256("\0".join(typed).encode()).hexdigest(),
     )
     ref = str(caseloom.bus.handle(opening))
     token = str(caseloom.bus.handle(commands.IssueStatusLink(ref)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -19,6 +20,8 @@ MAX_EMAIL = 254
 MAX_FILENAME = 255
 FIELDS = ("name", "email", "subject", "description")
 HONEYPOT = "website"  # hidden from people; bots fill it in
+ONCE = "once"  # a token each form carries, so that the form sent twice opens one case
+_ONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 UNKNOWN_TYPE = "application/octet-stream"
@@ -38,10 +41,15 @@ class Submission:
     general: tuple[str, ...] = ()  # problems with the form as a whole
     chose_files: bool = False  # a browser cannot show chosen files again: ask for them
     bot: bool = False  # the honeypot was filled in
+    once: str = field(default_factory=lambda: secrets.token_urlsafe(16))  # see ONCE
 
     @classmethod
     def blank(cls) -> Submission:
         return cls(dict.fromkeys(FIELDS, ""))
+
+    def afresh(self) -> Submission:
+        """The same entry under a new token: to be sent as another case."""
+        return replace(self, once=secrets.token_urlsafe(16))
 
     def value(self, name: str) -> str:
         return self.values[name].strip()
@@ -54,6 +62,7 @@ async def read_submission(form: FormData, max_file_bytes: int) -> Submission:
     values = {name: _text(form.get(name)) for name in FIELDS}
     if _text(form.get(HONEYPOT)).strip():
         return Submission(values, bot=True)
+    sent_once = _text(form.get(ONCE))
     uploads = [
         u
         for u in form.getlist("attachments")
@@ -64,7 +73,8 @@ async def read_submission(form: FormData, max_file_bytes: int) -> Submission:
     files, file_problems = await _read_files(uploads, max_file_bytes)
     if file_problems:
         errors["attachments"] = tuple(file_problems)
-    return Submission(values, tuple(files), errors, chose_files=bool(uploads))
+    entry = Submission(values, tuple(files), errors, chose_files=bool(uploads))
+    return replace(entry, once=sent_once) if _ONCE.match(sent_once) else entry
 
 
 def _text(value: str | UploadFile | None) -> str:

@@ -98,7 +98,8 @@ def add_message(
 
 
 def attach_files(cmd: AttachFiles, uow: UnitOfWork, *, policy: Policy, clock: Clock) -> int:
-    """Keep files the customer sent with the case; the journey lists them. Returns how many."""
+    """Keep files the customer sent with the case; the journey lists them. Returns how many
+    were new: a file the case keeps already (a form sent twice) is not kept again."""
     limit = policy.intake.max_attachment_bytes
     with uow:
         case = uow.cases.get(cmd.ref)
@@ -107,17 +108,20 @@ def attach_files(cmd: AttachFiles, uow: UnitOfWork, *, policy: Policy, clock: Cl
             raise InvalidInput(
                 f"{', '.join(too_big)}: larger than the {limit // (1024 * 1024)} MB allowed"
             )
+        new = [f for f in cmd.files if not uow.mail.has_file(case.number, f)]
+        if not new:
+            return 0
         now = clock.now()
-        uow.mail.attach(case.number, None, cmd.files, now)
+        uow.mail.attach(case.number, None, new, now)
         case.note(
             "intake",
-            f"{len(cmd.files)} file(s) attached",
+            f"{len(new)} file(s) attached",
             Attribution(cmd.actor, now, policy.version),
-            inputs={"files": [f.filename for f in cmd.files]},
-            decision={"sizes": [f.size for f in cmd.files]},
+            inputs={"files": [f.filename for f in new]},
+            decision={"sizes": [f.size for f in new]},
         )
         uow.commit()
-        return len(cmd.files)
+        return len(new)
 
 
 def issue_status_link(cmd: IssueStatusLink, uow: UnitOfWork, *, clock: Clock) -> str:
