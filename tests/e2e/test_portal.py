@@ -375,3 +375,21 @@ def test_a_sent_form_changed_and_sent_again_is_asked_to_be_sent_once_more(
 
 def test_every_form_carries_a_token_of_its_own(client: TestClient) -> None:
     assert once_of(client.get("/portal").text) != once_of(client.get("/portal").text)
+
+
+def test_an_address_over_the_per_sender_limit_is_asked_to_wait_but_a_form_sent_again_is_not(
+    app: Caseloom,
+) -> None:
+    intake = replace(app.policy.intake, per_sender=2)
+    strict = replace(app, policy=replace(app.policy, intake=intake))
+    with TestClient(create_app(strict)) as client:
+        forms = [once_of(client.get("/portal").text) for _ in range(3)]
+        assert [submit(client, once=once).status_code for once in forms[:2]] == [303, 303]
+
+        third = submit(client, once=forms[2])
+        assert third.status_code == 429
+        assert "many requests from this address lately" in third.text
+        assert f"write to us at {intake.reply_from}" in third.text
+        assert submit(client, once=forms[1]).status_code == 303  # the second, sent again
+        assert submit(client, once=forms[2], email="someone.else@example.com").status_code == 303
+        assert len(cases_of(client)) == 3

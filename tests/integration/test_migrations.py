@@ -17,6 +17,6 @@ def test_the_migrated_schema_matches_the_tables_in_code(database_url: str) -> No
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, metadata) == []
-            assert context.get_current_revision() == "0007"
+            assert context.get_current_revision() == "0008"
     finally:
         engine.dispose()

@@ -7,13 +7,21 @@ note), the files they sent, the status in their words, and the SLA promise.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from caseloom.adapters.db.sla import clock_from_row
-from caseloom.adapters.db.tables import attachments, cases, messages, sla_clocks, status_links
-from caseloom.domain.case import CaseStatus, MessageKind
+from caseloom.adapters.db.tables import (
+    attachments,
+    cases,
+    idempotency_keys,
+    messages,
+    sla_clocks,
+    status_links,
+)
+from caseloom.domain.case import CaseStatus, Channel, MessageKind
 from caseloom.domain.mail import status_key
 from caseloom.domain.sla import BusinessCalendar, SlaClock, SlaMetric
 from caseloom.views.models import (
@@ -47,6 +55,21 @@ STATUS_WORDS: Mapping[CaseStatus, str] = {
 }
 SEEN_BY = {MessageKind.CUSTOMER_REPLY: "you", MessageKind.REP_REPLY: "our team"}
 PROMISED = (SlaMetric.FIRST_RESPONSE, SlaMetric.RESOLUTION)
+
+
+def opened_since(store: ReadStore, email: str, since: datetime, *, form: str) -> int | None:
+    """How many cases the portal opened for this e-mail address since `since`; None if the
+    form with the idempotency key `form` opened one already (sending it again is no new case)."""
+    count = select(func.count()).where(
+        cases.c.contact_email == email.strip().lower(),
+        cases.c.opened_at >= since,
+        cases.c.channel == Channel.PORTAL.value,
+    )
+    sent = select(idempotency_keys.c.case_id).where(idempotency_keys.c.key == form)
+    with store.read() as conn:
+        if conn.execute(sent).first() is not None:
+            return None
+        return int(conn.execute(count).scalar_one())
 
 
 def case_status(

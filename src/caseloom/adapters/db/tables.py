@@ -184,6 +184,7 @@ cases = Table(
     Index(None, "team", "status", "priority", "next_due_at", "queued_at"),
     Index(None, "status", "queued_at"),
     Index(None, "status", "opened_at"),
+    Index(None, "contact_email", "opened_at"),  # the portal's per-sender limit
 )
 
 sla_clocks = Table(

@@ -58,11 +58,9 @@ async def open_case(request: Request, caseloom: App) -> Response:
         entry = await read_submission(sent, caseloom.policy.intake.max_attachment_bytes)
     finally:
         await sent.close()
-    if entry.bot:
-        refused = entry.refused("We could not accept this form. Please try again.")
-        return _form(request, caseloom, refused, 400)
-    if entry.errors:
-        return _form(request, caseloom, entry, 422)
+    refusal = await run_in_threadpool(_refusal, caseloom, entry)
+    if refusal:
+        return _form(request, caseloom, *refusal)
     try:
         opened = await run_in_threadpool(_submit, caseloom, entry)
     except IdempotencyConflict:  # this form opened a case, and was then changed and sent again
@@ -109,6 +107,30 @@ def _form(request: Request, caseloom: Caseloom, entry: Submission, status: int =
     return pages.page(request, "form.html", context, status)
 
 
+def _refusal(caseloom: Caseloom, entry: Submission) -> tuple[Submission, int] | None:
+    """The form to show again and its status, if this entry cannot open a case: a bot's, one
+    with mistakes, or one from an address that has opened as many cases here lately as the
+    policy allows one sender (`intake.per_sender`, as for e-mail)."""
+    if entry.bot:
+        return entry.refused("We could not accept this form. Please try again."), 400
+    if entry.errors:
+        return entry, 422
+    spec = caseloom.policy.intake
+    since = caseloom.clock.now() - spec.per
+    opened = views.opened_since(caseloom.store, entry.value("email"), since, form=_key(entry))
+    if opened is None or opened < spec.per_sender:
+        return None
+    also = f", or write to us at {spec.reply_from}" if spec.reply_from else ""
+    return entry.refused(
+        f"We have had many requests from this address lately. Please try again later{also}."
+    ), 429
+
+
+def _key(entry: Submission) -> str:
+    """The idempotency key of the case this form opens."""
+    return f"portal:{entry.once}"
+
+
 def _submit(caseloom: Caseloom, entry: Submission) -> Opened:
     """Open the case and issue its link first: a file that cannot be kept must not cost them."""
     typed = subject, description, name, email = tuple(
@@ -121,7 +143,7 @@ def _submit(caseloom: Caseloom, entry: Submission) -> Opened:
         contact_name=name,
         contact_email=email,
         actor=ACTOR,
-        idempotency_key=f"portal:{entry.once}",  # sent twice (a double click): the same case
+        idempotency_key=_key(entry),  # the form sent twice (a double click): the same case
         request_digest=hashlib.sha256("\0".join(typed).encode()).hexdigest(),
     )
     ref = str(caseloom.bus.handle(opening))
