@@ -115,7 +115,7 @@ class SqlUnitOfWork:
         nothing in a transaction reads the journey it writes)."""
         assert self._conn is not None, "inside `with uow:`"
         append(self._conn, journey, self._journal)
-        self._journal = []
+        self._journal.clear()  # in place: the case repository holds this list
 
     def _open_repositories(self, conn: Connection) -> None:
         self.cases = SqlCaseRepository(conn, self._journal)
