@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction, insert, select
 
@@ -56,6 +56,23 @@ class SqlPolicyRepository:
         )
 
 
+class _Writer(Protocol):
+    @property
+    def unwritten(self) -> bool: ...
+
+    def flush(self) -> None: ...
+
+
+def _end(conn: Connection | None, tx: RootTransaction | None) -> None:
+    """Roll back what was not committed, and give the connection back to the pool."""
+    try:
+        if tx is not None and tx.is_active:
+            tx.rollback()
+    finally:
+        if conn is not None:
+            conn.close()
+
+
 class SqlUnitOfWork:
     cases: SqlCaseRepository
     reps: SqlRepRepository
@@ -87,12 +104,8 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            self.rollback()
-        finally:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = self._tx = None
+        _end(self._conn, self._tx)
+        self._conn = self._tx = None
 
     def commit(self) -> None:
         if self._tx is None:
@@ -128,27 +141,18 @@ class SqlUnitOfWork:
         self.work_orders = SqlWorkOrderRepository(conn)
         self.mail = SqlMailStore(conn)
 
+    def _writers(self) -> tuple[_Writer, ...]:
+        """The repositories that hold changes until the commit, in the order they write
+        (cases first: the rest refers to them)."""
+        return (self.cases, self.reps, self.technicians, self.work_orders, self.outbox, self.mail)
+
     def _flush(self) -> None:
-        self.cases.flush()
-        self.reps.flush()
-        self.technicians.flush()
-        self.work_orders.flush()
-        self.outbox.flush()
-        self.mail.flush()
+        for writer in self._writers():
+            writer.flush()
 
     def _unwritten(self) -> bool:
         """Whether a loaded or added aggregate holds a change not yet written."""
-        return any(
-            r.unwritten
-            for r in (
-                self.cases,
-                self.reps,
-                self.technicians,
-                self.work_orders,
-                self.outbox,
-                self.mail,
-            )
-        )
+        return any(writer.unwritten for writer in self._writers())
 
     def _collect_events(self) -> None:
         aggregates: list[Case | Rep | WorkOrder] = [
@@ -173,7 +177,7 @@ class SqlBatch:
     """
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
-        self._engine, self._clock = engine, clock
+        self._engine = engine
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
         self.uow = _SavepointUnitOfWork(engine, clock)
@@ -190,13 +194,8 @@ class SqlBatch:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
-            if self._tx is not None and self._tx.is_active:
-                self._tx.rollback()
-        finally:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = self._tx = None
+        _end(self._conn, self._tx)
+        self._conn = self._tx = None
 
     def commit(self) -> None:
         if self._tx is None:

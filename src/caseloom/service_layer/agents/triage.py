@@ -66,15 +66,11 @@ def triage_cases(
             uow.commit()
 
 
-def read(text: str, spec: TriageSpec, model: TriageModel, llm: LlmProvider | None) -> TriageResult:
-    """The signals of `text`: the local model's, overruled by the LLM where that is surer."""
-    return read_many([text], spec, model, llm)[0]
-
-
 def read_many(
     texts: list[str], spec: TriageSpec, model: TriageModel, llm: LlmProvider | None
 ) -> list[TriageResult]:
-    """`read` for each text; the local model reads them all at once."""
+    """The signals of each text: the local model's (all texts at once), overruled by the LLM
+    where that is surer."""
     local = model.classify_many(texts, spec) if texts else []
     if llm is None or spec.llm is None:
         return local
