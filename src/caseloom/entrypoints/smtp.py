@@ -2,15 +2,21 @@
 
 Recipients are checked at RCPT (`550` for an address the policy does not take), the size at
 DATA (`552` beyond the limit, from aiosmtpd's SIZE extension). An accepted message is stored
-before it is read, in a worker thread (the bus is synchronous), and the reply says what became
-of it: `250 2.0.0 opened CS-000042`. A message that cannot be read at all gets a `550 5.6.0`
-naming why, and is kept in quarantine all the same. If it cannot even be stored, `451` asks the
-sender's server to try again later, so nothing it sent is lost.
+before it is read, and the reply says what became of it: `250 2.0.0 opened CS-000042`. A
+message that cannot be read at all gets a `550 5.6.0` naming why, and is kept in quarantine
+all the same. If it cannot even be stored, `451` asks the sender's server to try again later,
+so nothing it sent is lost.
 
 Messages that arrive together (on many connections at once, as a sending server delivers a
 burst) are taken into cases together: while one batch runs through the bus, what arrives waits,
 and goes as the next batch in one transaction (`MessageBus.handle_all`). A lone message is not
 kept waiting for company.
+
+The batch runs on the server's own event loop thread (aiosmtpd's `Controller` gives the server
+a loop of its own, apart from the API's): while it runs, what senders send waits in the
+socket buffers and is read in one go afterwards. Handing each batch to a worker thread instead
+made the two threads trade the GIL on every socket event, and cost a sixth of the throughput
+(docs/decisions.md). A batch is bounded (`MAX_BATCH`), and SMTP's timeouts are minutes.
 """
 
 from __future__ import annotations
@@ -76,7 +82,6 @@ class IntakeHandler:
         return await waiting
 
     async def _take_waiting(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while self._waiting:
                 if len(self._waiting) < self._max_batch:
@@ -85,7 +90,7 @@ class IntakeHandler:
                 del self._waiting[: len(batch)]
                 commands = [command for command, _ in batch]
                 try:
-                    outcomes = await loop.run_in_executor(None, self._bus.handle_all, commands)
+                    outcomes = self._bus.handle_all(commands)  # on this loop: see the module
                 except Exception as error:  # the bus keeps each outcome; this is a last resort
                     outcomes = [error] * len(batch)
                 for (_, waiting), outcome in zip(batch, outcomes, strict=True):
