@@ -10,7 +10,7 @@ import pytest
 from caseloom.adapters.triage_local import keywords
 from caseloom.adapters.triage_local.keywords import read_label, read_on_site, read_urgency
 from caseloom.adapters.triage_local.language import SOURCE as LANGID
-from caseloom.adapters.triage_local.language import read_language
+from caseloom.adapters.triage_local.language import identifier, read_language
 from caseloom.adapters.triage_local.linear import LinearModel, fit
 from caseloom.adapters.triage_local.model import BUILTIN, LocalTriageModel
 from caseloom.adapters.triage_local.sentiment import SOURCE as VADER
@@ -287,6 +287,18 @@ def test_the_language_of_a_sentence_is_read_surely(text: str, language: str) -> 
 @pytest.mark.parametrize("text", ["12:30 — 404!", "", "   ", "+44 113 496 0000"])
 def test_a_text_without_letters_has_no_language(text: str) -> None:
     assert read_language(text) == Signal(None, 0.0, source=LANGID)
+
+
+@pytest.mark.parametrize(("signals", "loaded"), [(("language", "urgency"), 1), (("urgency",), 0)])
+def test_the_language_identifier_is_loaded_with_a_policy_that_reads_language(
+    signals: tuple[str, ...], loaded: int
+) -> None:
+    """Loading it takes a third of a second: at start-up, not in the first case's transaction."""
+    identifier.cache_clear()
+
+    LocalTriageModel.for_policy(spec(*signals))
+
+    assert identifier.cache_info().currsize == loaded
 
 
 # --- the local model: trained models where there are some, built-in readers elsewhere -----------

@@ -13,7 +13,8 @@ SOURCE = f"langid@{version('py3langid')}"
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
+def identifier() -> LanguageIdentifier:
+    """The identifier, loaded once per process (a third of a second: its model is compressed)."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
@@ -21,5 +22,5 @@ def read_language(text: str) -> Signal:
     """The ISO 639-1 code with its probability; text with no letters is unknown."""
     if not any(character.isalpha() for character in text):
         return Signal(None, 0.0, source=SOURCE)
-    code, probability = _identifier().classify(text)
+    code, probability = identifier().classify(text)
     return Signal(str(code), round(float(probability), 4), source=SOURCE)

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from caseloom.adapters.triage_local import keywords
 from caseloom.adapters.triage_local.features import featurise
-from caseloom.adapters.triage_local.language import read_language
+from caseloom.adapters.triage_local.language import identifier, read_language
 from caseloom.adapters.triage_local.linear import LinearModel
 from caseloom.adapters.triage_local.sentiment import read_sentiment
 from caseloom.adapters.triage_local.store import ModelCard, ModelStore
@@ -34,9 +34,12 @@ class LocalTriageModel:
 
     @classmethod
     def for_policy(cls, spec: TriageSpec) -> LocalTriageModel:
-        """Load the models the policy names, and the built-in reply model."""
+        """Load the models the policy names, the built-in reply model, and the language
+        identifier if the policy reads language with it: now, not when the first case comes."""
         store = ModelStore(Path(spec.models_dir))
         trained = {signal: store.load(ref) for signal, ref in spec.models.items()}
+        if "language" in spec.signals and "language" not in trained:
+            identifier()
         return cls(trained, ModelStore(BUILTIN).load(REPLY_MODEL))
 
     def classify(self, text: str, spec: TriageSpec) -> TriageResult:
