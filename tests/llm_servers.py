@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -230,6 +230,7 @@ class LlmServer:
     def __init__(self, wire: Wire) -> None:
         self.wire = wire
         self.requests: list[Received] = []
+        self.on_request: Callable[[], None] | None = None  # runs as each request arrives
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -293,6 +294,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(length) or b"{}")
         headers = {name.lower(): value for name, value in self.headers.items()}
         llm = self.server.llm
+        if llm.on_request is not None:
+            llm.on_request()
         behaviour = llm._next(Received(self.path, headers, body))
         if behaviour is None:
             self._send(404, *llm.wire.error(404, f"no such path {self.path}", None))

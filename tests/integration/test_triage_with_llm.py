@@ -3,10 +3,13 @@ format: asked only where the local model is unsure, and its failure visible on t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from caseloom import bootstrap
 from caseloom.bootstrap import Caseloom
@@ -16,6 +19,13 @@ from caseloom.views import cases, journey
 from tests.factories import copy_of_demo_policy
 from tests.fakes import FakeClock
 from tests.llm_servers import Answer, Fail, LlmServer, OpenAiWire
+
+# Locks that another session holds on this test's tables (its schema) on PostgreSQL.
+HELD_LOCKS = sa.text(
+    "select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
+    "join pg_namespace n on n.oid = c.relnamespace "
+    "where n.nspname = current_schema() and l.pid <> pg_backend_pid()"
+)
 
 UNSURE = commands.OpenCase(  # the demo's intent model cannot tell what this is
     Channel.EMAIL,
@@ -101,3 +111,45 @@ def test_a_case_the_local_model_is_sure_of_never_reaches_the_llm(
         )
     )
     assert server.requests == []
+
+
+def test_a_burst_is_not_taken_in_one_transaction_when_the_llm_may_be_asked(
+    app: Caseloom, server: LlmServer, database_url: str, clock: FakeClock
+) -> None:
+    """A call may take seconds: no transaction is open while it is made, so nothing else
+    waits for the database meanwhile (SQLite's one writer above all)."""
+    held: list[bool] = []
+    server.on_request = lambda: held.append(_transaction_open(database_url))
+    server.script(*[Answer({"intent": {"value": "fault", "confidence": 0.9}}, 200, 20)] * 3)
+    burst = [
+        commands.OpenCase(
+            UNSURE.channel, UNSURE.subject, UNSURE.description, name, f"{name.lower()}@example.com"
+        )
+        for name in ("Ann", "Ben", "Cat")
+    ]
+
+    refs = app.bus.handle_all(burst)
+
+    assert held == [False, False, False]
+    for ref in refs:
+        case = cases.get_case(app.store, str(ref), clock.now())
+        assert case.triage is not None
+        assert case.triage.signals["intent"].source == "llm:openai-compatible/llama3.1"
+
+
+def _transaction_open(url: str) -> bool:
+    """Whether another connection holds a transaction on the database at `url`."""
+    if url.startswith("sqlite"):
+        with sqlite3.connect(str(make_url(url).database), timeout=0) as probe:
+            try:
+                probe.execute("begin immediate")  # the one writer's lock, not waited for
+            except sqlite3.OperationalError:
+                return True
+            probe.rollback()
+            return False
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as probe:
+            return bool(probe.execute(HELD_LOCKS).scalar_one())
+    finally:
+        engine.dispose()
