@@ -395,5 +395,6 @@ def handlers(
         ],
         events.CaseHandedOff: [bind(field.schedule_visit, **planned)],
         events.VisitMoved: [bind(field.schedule_visit, **planned)],
+        events.ResolvedInTheField: [bind(field.call_off_visit, **timed)],
     }
     return command_handlers, event_handlers

@@ -105,6 +105,26 @@ def test_a_visit_that_cannot_complete_is_booked_again(app: Caseloom, clock: Fake
     assert cases.get_case(app.store, ref, clock.now()).status == "visit_scheduled"
 
 
+def test_a_case_resolved_before_its_visit_calls_the_visit_off(
+    app: Caseloom, clock: FakeClock
+) -> None:
+    ref = handed_off(app, clock)
+    (order,) = field.list_work_orders(app.store, case=ref)
+
+    app.bus.handle(commands.ResolveCase(ref, "rep:rep-ana", "The cable was only unplugged."))
+
+    called_off = field.get_work_order(app.store, order.ref)
+    assert called_off.status == "cancelled"
+    assert [a.status for a in called_off.appointments] == ["cancelled"]
+    assert field.list_work_orders(app.store, status="scheduled") == []
+    last = journey.case_journey(app.store, ref)[-1]
+    assert (last.step, last.actor) == ("field", "agent:field")
+    assert last.reason == (
+        f"{order.ref} cancelled: the case was resolved; tech-nell's visit is called off"
+    )
+    assert journey.verify(app.store, ref) == (1, [])
+
+
 def test_offers_are_graded_best_first_and_a_booking_must_fit(
     app: Caseloom, clock: FakeClock
 ) -> None:

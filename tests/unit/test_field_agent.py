@@ -214,3 +214,73 @@ def test_batch_dispatch_books_every_open_order_and_the_journeys_say_so() -> None
         assert (visit.start.second, visit.start.microsecond) == (0, 0)  # a whole minute
         assert visit.arrival.start <= visit.start < visit.arrival.end
         assert visit.arrival.start.minute % 15 == 0
+
+
+def test_resolving_a_case_calls_off_its_visit_not_yet_dispatched() -> None:
+    """Nobody drives out to a case that is resolved, and the technician's time is free again."""
+    w = world()
+    ref = replied(w)
+    booked = order_of(w, ref).appointment
+    assert booked is not None
+
+    w.bus.handle(commands.ResolveCase(ref, "rep:rep-a", "The customer relit the pilot light."))
+
+    order = order_of(w, ref)
+    assert order.status is WorkOrderStatus.CANCELLED
+    assert order.appointment is None
+    assert [a.status.value for a in order.appointments] == ["cancelled"]
+    assert w.case(ref).status is CaseStatus.RESOLVED
+    assert journey(w, ref, "field") == [
+        f"{order.ref} cancelled: the case was resolved; tech-nell's visit is called off"
+    ]
+
+
+def test_resolving_a_case_cancels_its_work_order_waiting_for_a_visit() -> None:
+    w = world(policy=field_policy(auto_book=False))
+    ref = replied(w)
+
+    w.bus.handle(commands.ResolveCase(ref, "rep:rep-a", "Fixed over the phone."))
+
+    order = order_of(w, ref)
+    assert order.status is WorkOrderStatus.CANCELLED
+    assert journey(w, ref, "field") == [f"{order.ref} cancelled: the case was resolved"]
+
+
+def test_a_visit_under_way_is_left_to_the_technician_when_the_case_is_resolved() -> None:
+    w = world()
+    ref = replied(w)
+    w.bus.handle(commands.MoveVisit(order_of(w, ref).ref, "dispatched", "dispatcher"))
+
+    w.bus.handle(commands.ResolveCase(ref, "rep:rep-a", "The customer relit the pilot light."))
+
+    order = order_of(w, ref)
+    assert order.status is WorkOrderStatus.SCHEDULED
+    assert journey(w, ref, "field")[-1] == (
+        "the case was resolved; tech-nell's visit is dispatched: left to the technician"
+    )
+
+
+def test_a_completed_visit_resolves_the_case_and_leaves_the_work_order_completed() -> None:
+    w = world()
+    ref = replied(w)
+    order_ref = order_of(w, ref).ref
+    for status in ("dispatched", "travelling", "on_site", "completed"):
+        w.bus.handle(commands.MoveVisit(order_ref, status, "tech:tech-nell"))
+
+    assert w.case(ref).status is CaseStatus.RESOLVED
+    assert order_of(w, ref).status is WorkOrderStatus.COMPLETED
+    assert not any("cancelled" in reason for reason in journey(w, ref, "field"))
+
+
+def test_a_replan_cancels_the_visit_of_a_case_resolved_without_calling_it_off() -> None:
+    """Data from before resolving called visits off: the optimiser cancels such a visit and
+    leaves its case where it is, instead of failing the plan for every other case."""
+    w = world()
+    ref = replied(w)
+    w.case(ref).status = CaseStatus.CLOSED  # as such data was left
+    w.store.technicians["tech-nell"] = technician("tech-nell", equipment=())  # no room left
+
+    w.bus.handle(commands.OptimiseDispatch("field", "dispatcher", dry_run=False))
+
+    assert order_of(w, ref).status is WorkOrderStatus.CANCELLED
+    assert w.case(ref).status is CaseStatus.CLOSED

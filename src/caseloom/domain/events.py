@@ -99,6 +99,14 @@ class CaseEscalated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ResolvedInTheField(Event):
+    """The case was resolved while the field team had it (handed off, a visit scheduled, or on
+    site): its work order may no longer need a visit."""
+
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseReopened(Event):
     ref: str
 

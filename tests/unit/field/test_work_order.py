@@ -146,3 +146,31 @@ def test_the_journey_sees_what_the_visit_needs_and_its_sla() -> None:
         "respond_by": "2026-12-07T12:00:00+00:00",
         "due_by": None,
     }
+
+
+def test_cancelling_calls_off_a_visit_not_yet_dispatched_and_nothing_more_is_booked() -> None:
+    work = order()
+    booked = visit()
+    work.book(booked, NOW)
+
+    assert work.cancel("the case was resolved", NOW + HOUR) is booked
+
+    assert (work.status, booked.status, booked.note) == (
+        WorkOrderStatus.CANCELLED,
+        S.CANCELLED,
+        "the case was resolved",
+    )
+    assert work.appointment is None
+    with pytest.raises(IllegalTransition, match="WO-000001 is cancelled"):
+        work.book(visit(), NOW)
+    with pytest.raises(IllegalTransition, match="WO-000001 is cancelled"):
+        work.cancel("again", NOW)
+
+
+def test_a_visit_under_way_is_not_called_off() -> None:
+    work = order()
+    work.book(visit(), NOW)
+    work.move(S.DISPATCHED, "", NOW)
+    with pytest.raises(IllegalTransition, match="is dispatched; only a visit not yet dispatched"):
+        work.cancel("the case was resolved", NOW)
+    assert work.status is WorkOrderStatus.SCHEDULED

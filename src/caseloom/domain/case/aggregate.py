@@ -11,7 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from caseloom.domain import events
-from caseloom.domain.case.lifecycle import OCCUPYING, SEGMENT_KINDS, CaseStatus, check_move
+from caseloom.domain.case.lifecycle import (
+    IN_THE_FIELD,
+    OCCUPYING,
+    SEGMENT_KINDS,
+    CaseStatus,
+    check_move,
+)
 from caseloom.domain.case.values import (
     DEFAULT_PRIORITY,
     MAX_SUBJECT,
@@ -493,13 +499,15 @@ class Case:
 
     def resolve(self, resolution: str, by: Attribution) -> None:
         note = check_text("the resolution", resolution, required=True)
-        owner = self.occupying_owner
+        owner, in_the_field = self.occupying_owner, self.status in IN_THE_FIELD
         self._transition(CaseStatus.RESOLVED, "resolution", by, note)
         self.resolved_at = by.at
         self._meet(SlaMetric.FIRST_RESPONSE, by.at)
         self._meet(SlaMetric.RESOLUTION, by.at)
         if owner:
             self.events.append(events.CaseReleased(self.ref, owner, self.need.units))
+        if in_the_field:
+            self.events.append(events.ResolvedInTheField(self.ref))
 
     def close(self, by: Attribution) -> None:
         self._transition(CaseStatus.CLOSED, "resolution", by, "closed")

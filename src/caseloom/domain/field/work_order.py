@@ -178,12 +178,15 @@ class WorkOrder:
 
     def check_bookable(self) -> None:
         """Refuse a booking: the work order is finished, or its visit is under way."""
+        self._check_not_under_way("rebooked")
+
+    def _check_not_under_way(self, what: str) -> None:
         self._check_open_for_booking()
         live = self.appointment
         if live is not None and live.status is not AppointmentStatus.SCHEDULED:
             raise IllegalTransition(
                 f"work order {self.ref}: the visit by {live.technician} is {live.status};"
-                " only a visit not yet dispatched can be rebooked"
+                f" only a visit not yet dispatched can be {what}"
             )
 
     def move(self, to: AppointmentStatus, note: str, now: datetime) -> ServiceAppointment:
@@ -203,6 +206,16 @@ class WorkOrder:
         elif to in (AppointmentStatus.CANNOT_COMPLETE, AppointmentStatus.CANCELLED):
             self.status = WorkOrderStatus.OPEN
         self.events.append(events.VisitMoved(self.ref, self.case_ref, str(to)))
+        return live
+
+    def cancel(self, note: str, now: datetime) -> ServiceAppointment | None:
+        """No visit is wanted any more (its case was resolved): the work order is cancelled,
+        with its visit if one is booked and not yet dispatched. Returns that visit."""
+        self._check_not_under_way("called off")
+        live = self.appointment
+        if live is not None:
+            live.status, live.updated_at, live.note = AppointmentStatus.CANCELLED, now, note
+        self.status, self.updated_at = WorkOrderStatus.CANCELLED, now
         return live
 
     def set_window(self, window: TimeWindow | None, now: datetime) -> None:

@@ -5,12 +5,13 @@ from caseloom.service_layer.agents.field.booking import Offering, book_visit, of
 from caseloom.service_layer.agents.field.handoff import hand_off_after_reply, hand_off_case
 from caseloom.service_layer.agents.field.optimising import Optimised, optimise
 from caseloom.service_layer.agents.field.scheduling import schedule_visit
-from caseloom.service_layer.agents.field.visits import change_work_order, move_visit
+from caseloom.service_layer.agents.field.visits import call_off_visit, change_work_order, move_visit
 
 __all__ = [
     "Offering",
     "Optimised",
     "book_visit",
+    "call_off_visit",
     "change_work_order",
     "hand_off_after_reply",
     "hand_off_case",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from caseloom.domain.case import Attribution, CaseStatus
+from caseloom.domain.case.lifecycle import IN_THE_FIELD
 from caseloom.domain.commands import OptimiseDispatch
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.field.planning import Board, Dispatch, Proposal, problem, read
@@ -165,8 +166,12 @@ def _unbook(uow: UnitOfWork, order: WorkOrder, why: str, by: Attribution) -> Non
     live = order.appointment
     if live is None or live.status is not AppointmentStatus.SCHEDULED:
         return
+    case = uow.cases.get(order.case_ref)
+    if case.status not in IN_THE_FIELD:  # resolved before resolving called visits off
+        order.cancel(f"the case is {case.status}", by.at)
+        return
     order.move(AppointmentStatus.CANCELLED, why, by.at)
-    uow.cases.get(order.case_ref).follow_visit(
+    case.follow_visit(
         CaseStatus.HANDED_OFF,
         None,
         step="dispatch",
