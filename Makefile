@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 
 run: install  ## the demo organisation end to end on SQLite, then the API on :8000 and SMTP on :2525
 	$(BIN)/caseloom demo --fresh --cases $(DEMO_CASES) --database-url $(DEMO_DATABASE)
-	CASELOOM_SMTP_LISTEN=$(DEMO_SMTP) $(BIN)/caseloom serve --database-url $(DEMO_DATABASE)
+	CASELOOM_SMTP_LISTEN=$(DEMO_SMTP) CASELOOM_PUBLIC_URL=http://127.0.0.1:8000 $(BIN)/caseloom serve --database-url $(DEMO_DATABASE)
 
 test: install  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/python -m pytest

@@ -83,6 +83,7 @@ class World:
         llm: FakeLlm | None = None,
         reply: TriageResult | None = None,
         mailbox: Mailbox | None = None,
+        public_url: str | None = None,
     ):
         self.store = FakeStore()
         self.clock = FakeClock(NOW)
@@ -101,6 +102,7 @@ class World:
             reader=EmailReader(),
             secret=SECRET,
             mailbox=mailbox,
+            status_page=bootstrap.status_page(public_url),
         )
         self.wiring = wiring
         self.bus = MessageBus(lambda: FakeUnitOfWork(self.store), *wiring)

@@ -254,6 +254,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
             reader=EmailReader(loaded.policy.intake.max_attachment_bytes),
             secret=secret,
             mailbox=mailbox,
+            status_page=status_page(config.public_url),
         ),
         batch=None if spec.llm else lambda: SqlBatch(engine, clock),  # no LLM call in a batch
     )
@@ -276,6 +277,15 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
         close=close,
         polls_mail=mailbox is not None,
     )
+
+
+def status_page(public_url: str | None) -> Callable[[str], str] | None:
+    """The address of the status page with a token, as customers reach it (the portal's
+    `/portal/status/{token}`); None when the public address is not set."""
+    if not public_url:
+        return None
+    base = public_url.rstrip("/")
+    return lambda token: f"{base}/portal/status/{token}"
 
 
 def _mailbox(config: Settings) -> Mailbox | None:
@@ -314,6 +324,7 @@ def handlers(
     reader: MailReader,
     secret: bytes,
     mailbox: Mailbox | None = None,
+    status_page: Callable[[str], str] | None = None,
 ) -> tuple[dict[type[commands.Command], Handler], dict[type[events.Event], list[Handler]]]:
     """Every command's handler and every event's subscribers, with their dependencies bound."""
 
@@ -369,7 +380,7 @@ def handlers(
         events.CaseTriaged: [bind(supervisor.start_clocks, **decided)],
         events.SlaStarted: [
             bind(routing.route_case, **decided),
-            bind(intake.acknowledge, secret=secret, **timed),
+            bind(intake.acknowledge, secret=secret, status_page=status_page, **timed),
         ],
         events.CaseReopened: [
             bind(routing.route_case, **decided),

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     imap_password: SecretStr | None = Field(
         None, description="The password of the IMAP mailbox; never logged"
     )
+    public_url: str | None = Field(
+        None,
+        description="Where customers reach this server, e.g. https://support.example.com: "
+        "acknowledgements then carry a link to the case's status page; unset: no link",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+    )
     smtp_listen: str | None = Field(
         None,
         description="host:port where `caseloom serve` also takes e-mail over SMTP; unset: off",

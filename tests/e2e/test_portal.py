@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from caseloom import bootstrap
+from caseloom.adapters.db.tables import notifications
 from caseloom.bootstrap import Caseloom
 from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, MessageKind
@@ -393,3 +398,41 @@ def test_an_address_over_the_per_sender_limit_is_asked_to_wait_but_a_form_sent_a
         assert submit(client, once=forms[1]).status_code == 303  # the second, sent again
         assert submit(client, once=forms[2], email="someone.else@example.com").status_code == 303
         assert len(cases_of(client)) == 3
+
+
+@pytest.fixture
+def public(database_url: str, clock: FakeClock) -> Iterator[TestClient]:
+    """The demo served at a public address: acknowledgements link to status pages."""
+    config = bootstrap.settings(
+        database_url=database_url, policy=bootstrap.DEMO_POLICY, public_url="http://testserver"
+    )
+    linked = bootstrap.bootstrap(config, clock=clock)
+    linked.load_organisation(bootstrap.DEMO_POLICY.parent / "organisation.yaml")
+    with TestClient(create_app(linked)) as opened:
+        yield opened
+    linked.close()
+
+
+def test_the_acknowledgement_e_mail_links_to_the_case_status_page(
+    public: TestClient, database_url: str
+) -> None:
+    """So the customer finds their case again after closing the browser."""
+    sent = submit(public)
+    assert sent.status_code == 303, sent.text
+    (summary,) = cases_of(public)
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            (ack,) = conn.execute(sa.select(notifications)).mappings().all()
+    finally:
+        engine.dispose()
+    assert (ack["recipient"], ack["subject"]) == (
+        FORM["email"],
+        f"[{summary['ref']}] We have your request: {FORM['subject']}",
+    )
+    (link,) = re.findall(r"http://testserver(/portal/status/[A-Za-z0-9_-]+)", ack["body"])
+    assert link != sent.headers["location"]  # a token of its own
+    page = public.get(link)
+    assert page.status_code == 200
+    assert summary["ref"] in page.text

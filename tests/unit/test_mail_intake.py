@@ -9,7 +9,9 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from pydantic import ValidationError
 
+from caseloom import bootstrap
 from caseloom.adapters.mail import EmailReader
 from caseloom.domain import commands
 from caseloom.domain.case import CaseStatus, Channel, MessageKind
@@ -23,6 +25,7 @@ from caseloom.domain.mail import (
     MailReceipt,
     MailStatus,
     case_token,
+    status_key,
 )
 from caseloom.domain.notification import Notification
 from tests.fakes import FakeMailbox
@@ -343,22 +346,66 @@ def test_cases_made_over_the_api_get_no_e_mail() -> None:
     assert sent(w) == []
 
 
-def test_a_portal_customer_gets_the_reps_reply_by_e_mail_but_no_acknowledgement() -> None:
-    w = replying()
-    ref = str(
+def open_on_portal(w: World) -> str:
+    return str(
         w.bus.handle(
             commands.OpenCase(
                 Channel.PORTAL, "Router", "It blinks red.", "Priya", "priya@example.com"
             )
         )
     )
-    assert sent(w) == []
+
+
+def test_a_portal_customer_is_acknowledged_and_gets_the_reps_reply_by_e_mail() -> None:
+    w = replying()
+    ref = open_on_portal(w)
+    (ack,) = sent(w)
+    assert (ack.to, ack.subject) == ("priya@example.com", f"[{ref}] We have your request: Router")
+    assert "In-Reply-To" not in ack.payload["headers"]  # type: ignore[operator]
+    assert "Follow your case" not in ack.body  # no public address: no link
+
     w.bus.handle(
         commands.AddMessage(ref, MessageKind.REP_REPLY, "rep:rep-a", "Restart it, please.")
     )
-    (reply,) = sent(w)
+    _, reply = sent(w)
     assert (reply.to, reply.subject) == ("priya@example.com", f"Re: [{ref}] Router")
-    assert "In-Reply-To" not in reply.payload["headers"]  # type: ignore[operator]
+    assert reply.payload["headers"]["In-Reply-To"] == f"<{ref}.ack@northwind.example>"  # type: ignore[index]
+
+
+def test_with_a_public_address_the_acknowledgement_links_to_a_status_page_of_its_own() -> None:
+    w = World(
+        replace(POLICY, intake=replace(INTAKE, reply_from=SUPPORT)),
+        intent="question",
+        public_url="https://help.northwind.example/",
+    )
+    ref = open_on_portal(w)
+
+    (ack,) = sent(w)
+    (line,) = [x for x in ack.body.splitlines() if x.startswith("Follow your case online: ")]
+    link = line.removeprefix("Follow your case online: ")
+    assert link.startswith("https://help.northwind.example/portal/status/")
+    token = link.rsplit("/", 1)[1]
+    assert len(token) >= 32
+    assert w.store.status_links[status_key(token)] == int(ref[3:])  # only its hash is kept
+    assert token not in str(w.store.journey[ref])
+
+
+def test_a_template_places_the_status_link_where_it_says() -> None:
+    templates = replace(
+        INTAKE.templates, ack_body="Case $case_ref: see $status_link\nThanks, $contact_name\n"
+    )
+    w = World(
+        replace(POLICY, intake=replace(INTAKE, reply_from=SUPPORT, templates=templates)),
+        intent="question",
+        public_url="https://help.northwind.example",
+    )
+    receive(w, mail())  # by e-mail: a link all the same
+
+    (ack,) = sent(w)
+    first, second = ack.body.splitlines()[:2]
+    assert first.startswith("Case CS-000001: see https://help.northwind.example/portal/status/")
+    assert second == "Thanks, Priya Shah"
+    assert "Follow your case online" not in ack.body
 
 
 def test_without_a_reply_from_address_nothing_is_sent() -> None:
@@ -404,3 +451,12 @@ def test_a_person_releases_a_quarantined_message_past_the_senders_limit() -> Non
     garbage = receive(w, b"\x00 nothing here")
     again = w.bus.handle(commands.ReleaseMail(garbage.mail_id, "ops:lee"))
     assert again.status is MailStatus.QUARANTINED  # type: ignore[attr-defined]
+
+
+def test_the_public_address_is_a_web_address_and_the_status_page_is_under_it() -> None:
+    with pytest.raises(ValidationError, match="public_url"):
+        bootstrap.settings(public_url="support.example.com")
+    page = bootstrap.status_page("https://example.com/help/")
+    assert page is not None
+    assert page("t0k3n") == "https://example.com/help/portal/status/t0k3n"
+    assert bootstrap.status_page(None) is None

@@ -20,7 +20,13 @@ from caseloom.domain.mail.received import (
     message_key,
 )
 from caseloom.domain.mail.spec import ClosedReply, IntakeAddress, IntakeSpec
-from caseloom.domain.mail.tokens import case_token, refs_in_subject, status_key, token_refs
+from caseloom.domain.mail.tokens import (
+    case_token,
+    refs_in_subject,
+    status_key,
+    status_token,
+    token_refs,
+)
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
@@ -43,5 +49,6 @@ __all__ = [
     "message_key",
     "refs_in_subject",
     "status_key",
+    "status_token",
     "token_refs",
 ]

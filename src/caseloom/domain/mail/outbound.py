@@ -19,7 +19,15 @@ from caseloom.domain.mail.tokens import case_token, token_address
 from caseloom.domain.notification import Notification, NotifyChannel
 
 PLACEHOLDERS = frozenset(
-    {"case_ref", "subject", "contact_name", "team", "first_response_by", "resolution_by"}
+    {
+        "case_ref",
+        "subject",
+        "contact_name",
+        "team",
+        "first_response_by",
+        "resolution_by",
+        "status_link",
+    }
 )
 DEFAULT_ACK_SUBJECT = "[$case_ref] We have your request: $subject"
 DEFAULT_ACK_BODY = """\
@@ -51,6 +59,14 @@ def unknown_placeholders(template: str) -> list[str]:
 
 def render(template: str, values: Mapping[str, str]) -> str:
     return Template(template).safe_substitute(values)
+
+
+def with_link(template: str, values: Mapping[str, str], link: str) -> str:
+    """The template with the status page's `link`: where it puts `$status_link`, else on a last
+    line of its own."""
+    if "status_link" in Template(template).get_identifiers():
+        return render(template, {**values, "status_link": link})
+    return render(template, values).rstrip("\n") + f"\n\nFollow your case online: {link}\n"
 
 
 def when(at: datetime | None, timezone: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 
 SUBJECT_REF = re.compile(r"\[(CS-\d{6,12})\]", re.IGNORECASE)
 TOKEN = re.compile(r"ref[:+](CS-\d{6,12})\.([0-9a-f]{8})", re.IGNORECASE)
@@ -47,6 +48,12 @@ def refs_in_subject(subject: str) -> list[str]:
 
 def _tag(ref: str, secret: bytes) -> str:
     return hmac.new(secret, ref.upper().encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def status_token() -> tuple[str, str]:
+    """A new secret token for a case's status page, and the key it is stored by."""
+    token = secrets.token_urlsafe(24)
+    return token, status_key(token)
 
 
 def status_key(token: str) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
-
 from caseloom.domain.case import Attribution, Case, MessageKind
 from caseloom.domain.commands import AddMessage, AttachFiles, IssueStatusLink, OpenCase
 from caseloom.domain.customer import Contact
 from caseloom.domain.errors import IdempotencyConflict, InvalidInput
-from caseloom.domain.mail import status_key
+from caseloom.domain.mail import status_token
 from caseloom.domain.policy import Policy
 from caseloom.service_layer.agents import triage
 from caseloom.service_layer.agents.intake.mail import (
@@ -126,9 +124,9 @@ def attach_files(cmd: AttachFiles, uow: UnitOfWork, *, policy: Policy, clock: Cl
 
 def issue_status_link(cmd: IssueStatusLink, uow: UnitOfWork, *, clock: Clock) -> str:
     """A new secret token for the case's status page; only its hash is stored."""
-    token = secrets.token_urlsafe(24)
+    token, key = status_token()
     with uow:
         case = uow.cases.get(cmd.ref)
-        uow.mail.link(case.number, status_key(token), clock.now())
+        uow.mail.link(case.number, key, clock.now())
         uow.commit()
     return token

@@ -1,8 +1,9 @@
 """What intake sends back by e-mail: the acknowledgement when the SLA of a case that came by
-e-mail starts (so it can say when to expect an answer), and each rep reply on a case that came
-by e-mail (in its thread) or the portal (whose form promises answers by e-mail). Cases made
-over the API get neither: the system that made them speaks to its customer. Portal cases get
-no acknowledgement: the customer is looking at their status page already.
+e-mail or the portal starts (so it can say when to expect an answer), and each rep reply on
+such a case (in its e-mail thread; the portal's form promises answers by e-mail). Cases made
+over the API get neither: the system that made them speaks to its customer. With the public
+address set, an acknowledgement carries a link to the case's status page, a new secret token
+of its own (where the template puts `$status_link`, or on a last line of its own).
 
 Both go through the notification outbox in the same transaction as the Message-ID they add to
 the case's thread, so they are sent at least once, and never twice for one event: their
@@ -12,9 +13,19 @@ sent again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from caseloom.domain.case import Attribution, Case, Channel
 from caseloom.domain.events import RepReplied, SlaStarted
-from caseloom.domain.mail.outbound import Outbound, message_id, render, thread_of, when
+from caseloom.domain.mail import status_token
+from caseloom.domain.mail.outbound import (
+    Outbound,
+    message_id,
+    render,
+    thread_of,
+    when,
+    with_link,
+)
 from caseloom.domain.policy import Policy
 from caseloom.domain.sla import SlaMetric
 from caseloom.service_layer.ports import Clock, UnitOfWork
@@ -23,8 +34,15 @@ ACTOR = "email-intake"
 
 
 def acknowledge(
-    event: SlaStarted, uow: UnitOfWork, *, policy: Policy, clock: Clock, secret: bytes
+    event: SlaStarted,
+    uow: UnitOfWork,
+    *,
+    policy: Policy,
+    clock: Clock,
+    secret: bytes,
+    status_page: Callable[[str], str] | None = None,
 ) -> None:
+    """`status_page` makes a status page's address from its token (None: no public address)."""
     spec = policy.intake
     if spec.reply_from is None or not spec.templates.acknowledge:
         return
@@ -32,15 +50,20 @@ def acknowledge(
         case = uow.cases.get(event.ref)
         ours = message_id(case.ref, "ack", spec.reply_from)
         thread = uow.mail.thread(case.number)
-        if not thread or ours in thread:  # the case did not come by e-mail, or it is sent
-            return
+        if ours in thread or not (thread or case.channel is Channel.PORTAL):
+            return  # sent already, or the case came over the API
         values = _values(case, policy)
+        body = render(spec.templates.ack_body, values)
+        if status_page is not None:
+            token, key = status_token()
+            uow.mail.link(case.number, key, clock.now())
+            body = with_link(spec.templates.ack_body, values, status_page(token))
         _send(
             case,
             Outbound(
                 case.contact.email,
                 render(spec.templates.ack_subject, values),
-                render(spec.templates.ack_body, values),
+                body,
                 ours,
                 *thread_of(thread),
                 automatic=True,
@@ -109,4 +132,5 @@ def _values(case: Case, policy: Policy) -> dict[str, str]:
         "team": case.team or "",
         "first_response_by": deadlines[SlaMetric.FIRST_RESPONSE],
         "resolution_by": deadlines[SlaMetric.RESOLUTION],
+        "status_link": "",  # none unless the public address is set
     }
