@@ -61,9 +61,11 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return Template(template).safe_substitute(values)
 
 
-def with_link(template: str, values: Mapping[str, str], link: str) -> str:
-    """The template with the status page's `link`: where it puts `$status_link`, else on a last
-    line of its own."""
+def with_link(template: str, values: Mapping[str, str], link: str | None) -> str:
+    """The template with the status page's `link` (if any): where it puts `$status_link`, else
+    on a last line of its own."""
+    if link is None:
+        return render(template, values)
     if "status_link" in Template(template).get_identifiers():
         return render(template, {**values, "status_link": link})
     return render(template, values).rstrip("\n") + f"\n\nFollow your case online: {link}\n"

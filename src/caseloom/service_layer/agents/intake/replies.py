@@ -52,18 +52,17 @@ def acknowledge(
         thread = uow.mail.thread(case.number)
         if ours in thread or not (thread or case.channel is Channel.PORTAL):
             return  # sent already, or the case came over the API
-        values = _values(case, policy)
-        body = render(spec.templates.ack_body, values)
+        values, link = _values(case, policy), None
         if status_page is not None:
             token, key = status_token()
             uow.mail.link(case.number, key, clock.now())
-            body = with_link(spec.templates.ack_body, values, status_page(token))
+            link = status_page(token)
         _send(
             case,
             Outbound(
                 case.contact.email,
                 render(spec.templates.ack_subject, values),
-                body,
+                with_link(spec.templates.ack_body, values, link),
                 ours,
                 *thread_of(thread),
                 automatic=True,
