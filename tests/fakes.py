@@ -760,6 +760,9 @@ class FakeUnitOfWork:
     ) -> None:
         pass  # uncommitted copies are simply dropped
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        action()
+
     def commit(self) -> None:
         self.cases.flush()
         self.reps.flush()

@@ -75,6 +75,37 @@ def test_a_block_committed_in_a_batch_is_seen_later_and_kept_only_when_the_batch
     assert committed(engine) == {ref: "new"}
 
 
+def test_what_waits_for_the_commit_runs_once_the_batch_is_committed_and_never_without(
+    engine: sa.Engine,
+) -> None:
+    seen: list[dict[str, str]] = []
+    with sql_batch(engine) as batch:
+        open_case(batch.uow, "k-1")
+        batch.uow.after_commit(lambda: seen.append(committed(engine)))
+        assert seen == []  # not yet: nothing of the batch is committed
+        batch.commit()
+    assert seen == [{"CS-000001": "new"}]  # after: what it follows is there for all
+
+    with sql_batch(engine) as batch:
+        open_case(batch.uow, "k-2")
+        batch.uow.after_commit(lambda: seen.append({}))
+    assert len(seen) == 1  # the batch never committed: neither did what waited for it
+
+
+def test_an_action_after_the_commit_that_fails_loses_nothing_committed(
+    engine: sa.Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail() -> None:
+        raise OSError("the IMAP server hung up")
+
+    with sql_batch(engine) as batch:
+        ref = open_case(batch.uow, "k-1")
+        batch.uow.after_commit(fail)
+        batch.commit()
+    assert committed(engine) == {ref: "new"}
+    assert "an action after a batch's commit failed" in caplog.text
+
+
 def test_a_batch_left_without_commit_keeps_nothing(engine: sa.Engine) -> None:
     with sql_batch(engine) as batch:
         open_case(batch.uow, "k-1")

@@ -14,7 +14,8 @@ import pytest
 from caseloom import bootstrap
 from caseloom.bootstrap import Caseloom
 from caseloom.domain.commands import PollMailbox
-from caseloom.views import cases, mail
+from caseloom.entrypoints import worker
+from caseloom.views import cases, journey, mail
 from tests.dovecot import Account
 from tests.fakes import FakeClock
 
@@ -86,3 +87,23 @@ def test_a_mailbox_is_taken_into_cases_and_marked_done(
     assert {m.source.split(":")[0] for m in received} == {"imap"}
     (oldest,) = [m for m in received if m.message_id == "i1@hema.example"]
     assert mail.raw_mail(polling.store, oldest.id) == first.replace(b"\n", b"\r\n")
+
+
+def test_the_worker_takes_a_backlog_in_one_transaction_and_marks_it_done_after(
+    polling: Caseloom, imap_account: Account, clock: FakeClock
+) -> None:
+    """The worker polls with group commit: every message and all it leads to (triage, SLA,
+    routing, the acknowledgement) in one transaction, then the mailbox marks."""
+    for n in range(12):
+        imap_account.append(message(f"Outage number {n}.", f"<b{n}@hema.example>"))
+
+    counts = worker.run_once(polling, worker.Rhythm())
+
+    assert counts["mail opened"] == 12
+    assert all("\\Seen" in flags for flags in imap_account.flags().values())
+    taken = mail.list_mail(polling.store, limit=20)
+    assert [m.status for m in taken] == ["opened"] * 12
+    statuses = {cases.get_case(polling.store, str(m.case), clock.now()).status for m in taken}
+    assert "new" not in statuses  # triaged and routed in the same batch
+    assert journey.verify(polling.store) == (12, [])
+    assert worker.run_once(polling, worker.Rhythm())["mail opened"] == 0  # all marked

@@ -225,7 +225,17 @@ def test_without_a_batch_factory_the_results_are_those_of_handle() -> None:
         bench.bus.handle(Ping(2))
 
 
-def test_a_single_command_is_handled_without_a_batch() -> None:
-    bench = Bench({})
+def test_a_single_command_is_handled_in_a_batch_too() -> None:
+    """All it leads to shares one transaction: a mailbox poll takes many messages."""
+    heard: list[UnitOfWork] = []
+    bench = Bench({Pinged: [lambda event, uow: heard.append(uow)]})
     assert bench.bus.handle_all([Ping(4)]) == [8]
+    (batch,) = bench.batches
+    assert batch.committed
+    assert bench.uows == heard == [batch.uow]
+
+
+def test_no_commands_make_no_batch() -> None:
+    bench = Bench({})
+    assert bench.bus.handle_all([]) == []
     assert bench.batches == []

@@ -75,7 +75,7 @@ def _handle(caseloom: Caseloom, work: list[tuple[str, Command]]) -> dict[str, in
     counts: dict[str, int] = {}
     for prefix, command in work:
         try:
-            done = cast("Mapping[str, int]", caseloom.bus.handle(command))
+            done = cast("Mapping[str, int]", _run(caseloom, command))
         except CaseloomError as error:
             log.warning("%s was refused: %s", type(command).__name__, error)
             continue
@@ -83,6 +83,17 @@ def _handle(caseloom: Caseloom, work: list[tuple[str, Command]]) -> dict[str, in
     if any(counts.values()):
         log.info(" ".join(f"{name}={count}" for name, count in counts.items() if count))
     return counts
+
+
+def _run(caseloom: Caseloom, command: Command) -> object:
+    """A mailbox poll goes in one transaction with all it leads to (group commit): a backlog is
+    taken in batches, not message by message. Timers and sweeps keep their own transactions."""
+    if not isinstance(command, PollMailbox):
+        return caseloom.bus.handle(command)
+    (outcome,) = caseloom.bus.handle_all([command])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def run(caseloom: Caseloom, rhythm: Rhythm, stop: threading.Event) -> None:

@@ -71,8 +71,10 @@ class MessageBus:
 
     def handle_all(self, commands: Sequence[Command]) -> list[object]:
         """Run `commands` and all they lead to in one transaction; each one's result, or the
-        exception it raised (as `handle` would have), in order."""
-        if self._batch is None or len(commands) < 2:
+        exception it raised (as `handle` would have), in order. One command alone is worth a
+        batch too: all it leads to shares its transaction (a mailbox poll takes many
+        messages)."""
+        if self._batch is None or not commands:
             return [self._outcome(command) for command in commands]
         try:
             with self._batch() as batch:

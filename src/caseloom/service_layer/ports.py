@@ -5,7 +5,7 @@ Adapters implement these ports; `tests/fakes.py` has an in-memory fake of each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -415,6 +415,12 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once what this unit of work committed so far is durable: at once on
+        its own, after the whole transaction commits inside a batch (and never if it does
+        not). For what must follow a commit outside the database: marking mail done."""
+        ...
 
     def collect_new_events(self) -> Iterator[Event]:
         """Events raised by aggregates in committed transactions, oldest first."""

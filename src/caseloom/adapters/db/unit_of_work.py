@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -26,6 +27,8 @@ from caseloom.domain.field.work_order import WorkOrder
 from caseloom.domain.policy import Policy
 from caseloom.domain.workforce import Rep
 from caseloom.service_layer.ports import Clock
+
+log = logging.getLogger(__name__)
 
 
 class SqlPolicyRepository:
@@ -119,6 +122,9 @@ class SqlUnitOfWork:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        action()  # each block's commit is the transaction's
+
     def collect_new_events(self) -> Iterator[Event]:
         while self._events:
             yield self._events.pop(0)
@@ -198,10 +204,17 @@ class SqlBatch:
         self._conn = self._tx = None
 
     def commit(self) -> None:
+        """Commit the transaction, then run what its units of work left for after it: one
+        that fails is logged, not raised, for what it follows is committed already."""
         if self._tx is None:
             raise RuntimeError("commit outside `with batch:`")
         self.uow.write_journal()
         self._tx.commit()
+        for action in self.uow.take_after_commit():
+            try:
+                action()
+            except Exception:
+                log.exception("an action after a batch's commit failed")
 
 
 class _SavepointUnitOfWork(SqlUnitOfWork):
@@ -214,7 +227,15 @@ class _SavepointUnitOfWork(SqlUnitOfWork):
     def share(self, conn: Connection) -> None:
         self._conn = self._batch = conn
         self._open, self._journal = False, []
+        self._after: list[Callable[[], None]] = []
         self._open_repositories(conn)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._after.append(action)  # the batch runs it once its transaction commits
+
+    def take_after_commit(self) -> list[Callable[[], None]]:
+        taken, self._after = self._after, []
+        return taken
 
     def __enter__(self) -> Self:
         self._driver("SAVEPOINT caseloom_unit")

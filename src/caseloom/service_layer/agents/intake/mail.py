@@ -9,6 +9,7 @@ and a `[CS-000042]` in the subject, which counts only from one of the case's own
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -67,18 +68,25 @@ def poll_mailbox(
     clock: Clock,
     mailbox: Mailbox | None,
 ) -> dict[str, int]:
-    """Take up to `limit` new messages from the mailbox; how many ended each way. Each is
-    marked done in the mailbox only once what it led to is committed; one that could not be
-    stored stops the poll and stays new there, to be fetched again."""
+    """Take up to `limit` new messages from the mailbox; how many ended each way. They are
+    marked done in the mailbox only once what they led to is committed (in a batch: the whole
+    poll, in one transaction); one that could not be stored stops the poll and stays new
+    there, to be fetched again with those after it."""
     if mailbox is None:
         raise InvalidInput("no mailbox to poll: set CASELOOM_IMAP_URL")
     counts = dict.fromkeys(
         (*(str(s) for s in MailStatus if s is not MailStatus.RECEIVED), "repeated"), 0
     )
-    for fetched in mailbox.fetch(cmd.limit):
-        receipt = intake.at(clock.now()).receive(fetched.raw, f"imap:{fetched.uid}", "", (), uow)
-        mailbox.done([fetched.uid])
-        counts["repeated" if receipt.repeated else str(receipt.status)] += 1
+    taken: list[str] = []
+    try:
+        for fetched in mailbox.fetch(cmd.limit):
+            source = f"imap:{fetched.uid}"
+            receipt = intake.at(clock.now()).receive(fetched.raw, source, "", (), uow)
+            taken.append(fetched.uid)
+            counts["repeated" if receipt.repeated else str(receipt.status)] += 1
+    finally:
+        if taken:
+            uow.after_commit(functools.partial(mailbox.done, taken))
     return counts
 
 
