@@ -9,8 +9,9 @@ so nothing it sent is lost.
 
 Messages that arrive together (on many connections at once, as a sending server delivers a
 burst) are taken into cases together: while one batch runs through the bus, what arrives waits,
-and goes as the next batch in one transaction (`MessageBus.handle_all`). A lone message is not
-kept waiting for company.
+and goes as the next batch in one transaction (`MessageBus.handle_all`). Before a batch goes,
+it waits (at most `GATHER_S`) for the messages other senders have begun (MAIL FROM) and not
+yet sent; a lone message goes at once.
 
 The batch runs on the server's own event loop thread (aiosmtpd's `Controller` gives the server
 a loop of its own, apart from the API's): while it runs, what senders send waits in the
@@ -37,11 +38,13 @@ IDENT = "Caseloom intake"
 
 
 MAX_BATCH = 64  # messages in one transaction: bounds how long it holds SQLite's write lock
-GATHER_S = 0.003  # how long a batch waits for more of a burst: little beside reading one
+GATHER_S = 0.003  # the longest a batch waits for messages under way: little beside reading one
+GATHER_STEP_S = 0.001
+FORGET_S = 60.0  # a message begun (MAIL FROM) this long ago is no longer waited for
 
 
 class IntakeHandler:
-    """aiosmtpd's handler: the RCPT and DATA hooks."""
+    """aiosmtpd's handler: the MAIL, RCPT, RSET and DATA hooks."""
 
     def __init__(
         self, bus: MessageBus, accepts: Callable[[str], bool], max_batch: int = MAX_BATCH
@@ -49,6 +52,19 @@ class IntakeHandler:
         self._bus, self._accepts, self._max_batch = bus, accepts, max_batch
         self._waiting: list[tuple[ReceiveMail, asyncio.Future[object]]] = []
         self._taking = False  # a batch is in the bus (all of this runs on the server's loop)
+        self._begun: dict[object, float] = {}  # session -> when its message began (MAIL FROM)
+
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        self._begun[session] = asyncio.get_running_loop().time()
+        return "250 2.1.0 OK"
+
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self._begun.pop(session, None)
+        return "250 2.0.0 OK"
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -59,6 +75,7 @@ class IntakeHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self._begun.pop(session, None)
         raw = envelope.original_content or envelope.content or b""
         command = ReceiveMail(
             raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape"),
@@ -84,8 +101,7 @@ class IntakeHandler:
     async def _take_waiting(self) -> None:
         try:
             while self._waiting:
-                if len(self._waiting) < self._max_batch:
-                    await asyncio.sleep(GATHER_S)  # let the rest of a burst arrive
+                await self._gather()
                 batch = self._waiting[: self._max_batch]
                 del self._waiting[: len(batch)]
                 commands = [command for command, _ in batch]
@@ -98,6 +114,19 @@ class IntakeHandler:
                         waiting.set_result(outcome)
         finally:
             self._taking = False
+
+
+    async def _gather(self) -> None:
+        """Wait, at most `GATHER_S`, while other messages are under way (begun with MAIL FROM,
+        their data not yet in), so that a burst goes as one batch; a lone message goes at once."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GATHER_S
+        while len(self._waiting) < self._max_batch and loop.time() < deadline:
+            forgotten = loop.time() - FORGET_S  # a sender that hung up mid-message
+            self._begun = {s: t for s, t in self._begun.items() if t > forgotten}
+            if not self._begun:
+                return
+            await asyncio.sleep(GATHER_STEP_S)
 
 
 def reply(receipt: MailReceipt) -> str:
