@@ -115,7 +115,6 @@ class IntakeHandler:
         finally:
             self._taking = False
 
-
     async def _gather(self) -> None:
         """Wait, at most `GATHER_S`, while other messages are under way (begun with MAIL FROM,
         their data not yet in), so that a burst goes as one batch; a lone message goes at once."""
