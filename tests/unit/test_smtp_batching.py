@@ -117,3 +117,20 @@ def test_a_message_given_up_with_rset_is_not_waited_for() -> None:
 async def _later(delivery: Coroutine[Any, Any, str]) -> str:
     await asyncio.sleep(GATHER_S / 3)  # a moment after the first
     return await delivery
+
+
+@pytest.mark.usefixtures("long_window")
+def test_a_message_begun_long_ago_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its sender is slow, or hung up mid-message: the others do not wait on it."""
+    monkeypatch.setattr(smtp, "FORGET_S", 0.01)
+
+    async def scenario() -> list[list[str]]:
+        handler, bus = intake()
+        ann, gone = Sender(handler, "ann@example.com"), Sender(handler, "dan@example.com")
+        await gone.begin()
+        await asyncio.sleep(0.02)
+        await ann.begin()
+        await asyncio.wait_for(ann.deliver(), PROMPT_S)
+        return bus.batches
+
+    assert asyncio.run(scenario()) == [["ann@example.com"]]

@@ -40,7 +40,7 @@ IDENT = "Caseloom intake"
 MAX_BATCH = 64  # messages in one transaction: bounds how long it holds SQLite's write lock
 GATHER_S = 0.003  # the longest a batch waits for messages under way: little beside reading one
 GATHER_STEP_S = 0.001
-FORGET_S = 60.0  # a message begun (MAIL FROM) this long ago is no longer waited for
+FORGET_S = 1.0  # a message begun this long ago is not waited for: slow, or its sender left
 
 
 class IntakeHandler:
@@ -121,7 +121,7 @@ class IntakeHandler:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GATHER_S
         while len(self._waiting) < self._max_batch and loop.time() < deadline:
-            forgotten = loop.time() - FORGET_S  # a sender that hung up mid-message
+            forgotten = loop.time() - FORGET_S
             self._begun = {s: t for s, t in self._begun.items() if t > forgotten}
             if not self._begun:
                 return
