@@ -16,7 +16,7 @@ yet sent; a lone message goes at once.
 The batch runs on the server's own event loop thread (aiosmtpd's `Controller` gives the server
 a loop of its own, apart from the API's): while it runs, what senders send waits in the
 socket buffers and is read in one go afterwards. Handing each batch to a worker thread instead
-made the two threads trade the GIL on every socket event, and cost a sixth of the throughput
+made the two threads trade the GIL on every socket event, and cost a fifth of the throughput
 (docs/decisions.md). A batch is bounded (`MAX_BATCH`), and SMTP's timeouts are minutes.
 """
 

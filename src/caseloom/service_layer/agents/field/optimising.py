@@ -167,7 +167,7 @@ def _unbook(uow: UnitOfWork, order: WorkOrder, why: str, by: Attribution) -> Non
     if live is None or live.status is not AppointmentStatus.SCHEDULED:
         return
     case = uow.cases.get(order.case_ref)
-    if case.status not in IN_THE_FIELD:  # resolved before resolving called visits off
+    if case.status not in IN_THE_FIELD:  # resolved with its visit left booked (older data)
         order.cancel(f"the case is {case.status}", by.at)
         return
     order.move(AppointmentStatus.CANCELLED, why, by.at)
