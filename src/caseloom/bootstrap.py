@@ -40,6 +40,7 @@ from caseloom.config import DEMO_POLICY, Settings
 from caseloom.domain import commands, events
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.field.spec import FieldSpec
+from caseloom.domain.mail.outbound import places_link
 from caseloom.domain.policy import NotificationSpec, Policy, TriageSpec
 from caseloom.service_layer import workforce
 from caseloom.service_layer.agents import field, intake, resolution, routing, supervisor, triage
@@ -218,6 +219,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
     clock = clock or SystemClock()
     conditions = ZenConditionEngine()
     loaded = YamlPolicyLoader(conditions).load(config.policy)
+    _check_links(loaded.policy, config)
     engine = make_engine(config.database_url)
 
     def uow() -> UnitOfWork:
@@ -277,6 +279,15 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
         close=close,
         polls_mail=mailbox is not None,
     )
+
+
+def _check_links(policy: Policy, config: Settings) -> None:
+    """An acknowledgement that puts a status link needs the address customers reach us at."""
+    if not config.public_url and places_link(policy.intake.templates):
+        raise InvalidInput(
+            "the policy's acknowledgement puts $status_link, but CASELOOM_PUBLIC_URL is not set: "
+            "set it to where customers reach this server (e.g. https://support.example.com)"
+        )
 
 
 def status_page(public_url: str | None) -> Callable[[str], str] | None:

@@ -149,6 +149,24 @@ def test_serve_refuses_a_bad_policy_with_exit_2_and_touches_no_database(
     assert not database.exists()
 
 
+def test_serve_refuses_a_status_link_it_cannot_make_and_touches_no_database(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    policy = copy_of_demo_policy(tmp_path)
+    text = policy.read_text("utf-8").replace("Dear $contact_name,", "Follow $status_link", 1)
+    policy.write_text(text, "utf-8")
+    database = tmp_path / "served.db"
+
+    result = run(
+        runner, "serve", "--policy", str(policy), "--database-url", f"sqlite:///{database}"
+    )
+
+    assert result.exit_code == 2
+    assert "cannot start" in result.output
+    assert "puts $status_link, but CASELOOM_PUBLIC_URL is not set" in result.output
+    assert not database.exists()
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 

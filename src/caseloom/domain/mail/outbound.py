@@ -61,6 +61,14 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return Template(template).safe_substitute(values)
 
 
+def places_link(templates: MailTemplates) -> bool:
+    """Whether the acknowledgement's subject or body puts `$status_link` somewhere."""
+    return any(
+        "status_link" in Template(t).get_identifiers()
+        for t in (templates.ack_subject, templates.ack_body)
+    )
+
+
 def with_link(template: str, values: Mapping[str, str], link: str | None) -> str:
     """The template with the status page's `link` (if any): where it puts `$status_link`, else
     on a last line of its own."""
