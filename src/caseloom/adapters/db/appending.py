@@ -23,7 +23,7 @@ def append(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) ->
     if not rows:
         return
     if conn.dialect.name != "postgresql":
-        conn.execute(_insert(table), rows)
+        conn.execute(insert_into(table), rows)
         return
     columns = tuple(rows[0])
     processors = [(name, _processor(conn.dialect, table, name)) for name in columns]
@@ -35,7 +35,9 @@ def append(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) ->
 
 
 @cache
-def _insert(table: Table) -> Insert:
+def insert_into(table: Table) -> Insert:
+    """The plain insert into `table`, built once: building a statement costs more than
+    running it."""
     return insert(table)
 
 

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from caseloom.adapters.db.appending import append
+from caseloom.adapters.db.appending import append, insert_into
 from caseloom.adapters.db.counters import next_value
 from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.sla import clock_from_row, clock_row, segments_from, segments_row
@@ -129,7 +129,6 @@ def _need(skills: Mapping[str, int], data: Mapping[str, Any]) -> Need:
 
 
 _DELETE_CLOCKS = delete(sla_clocks).where(sla_clocks.c.case_id == bindparam("case"))
-_INSERT_CLOCKS = insert(sla_clocks)
 
 
 class _Tracked:
@@ -352,7 +351,7 @@ class SqlCaseRepository:
         self._conn.execute(_DELETE_CLOCKS, {"case": case.number})
         if case.clocks:
             self._conn.execute(
-                _INSERT_CLOCKS, [clock_row(case.number, c) for c in case.clocks.values()]
+                insert_into(sla_clocks), [clock_row(case.number, c) for c in case.clocks.values()]
             )
 
     def _claim_key(self, case: Case, key: str, digest: str) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from caseloom.adapters.db.appending import append
+from caseloom.adapters.db.appending import append, insert_into
 from caseloom.adapters.db.membership import among
 from caseloom.adapters.db.tables import notifications, sla_timers
 from caseloom.domain.notification import Delivery, Notification, NotifyChannel
@@ -92,7 +92,6 @@ def segments_from(rows: Sequence[Mapping[str, Any]]) -> list[Segment]:
 _CASE_TIMERS = select(
     sla_timers.c.id, sla_timers.c.key, sla_timers.c.due_at, sla_timers.c.fired_at
 ).where(sla_timers.c.case_id == bindparam("case"))
-_INSERT_TIMERS = insert(sla_timers)
 
 
 class SqlTimerRepository:
@@ -108,7 +107,7 @@ class SqlTimerRepository:
             self._conn.execute(delete(sla_timers).where(among(self._conn, sla_timers.c.id, stale)))
         new = [_timer_row(case_number, t) for key, t in wanted.items() if key not in stored]
         if new:
-            self._conn.execute(_INSERT_TIMERS, new)
+            self._conn.execute(insert_into(sla_timers), new)
         for key, timer in wanted.items():
             row = stored.get(key)
             if row is not None and row.due_at != timer.due_at:

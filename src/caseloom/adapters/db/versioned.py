@@ -10,14 +10,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, Update, bindparam, insert, update
+from sqlalchemy import Connection, Table, Update, bindparam, update
 
+from caseloom.adapters.db.appending import insert_into
 from caseloom.domain.errors import ConcurrencyConflict
-
-
-@cache
-def _insert(table: Table) -> Insert:
-    return insert(table)
 
 
 @cache
@@ -35,7 +31,7 @@ def store_versioned(
     """Write the row `key` and return its new version: version 0 means not stored yet (insert at
     version 1); otherwise the row is updated only if it is still at `version`."""
     if version == 0:
-        conn.execute(_insert(table), {**values, "version": 1})
+        conn.execute(insert_into(table), {**values, "version": 1})
         return 1
     changes = {name: value for name, value in values.items() if name != "id"}
     parameters = {**changes, "_key": key, "_expected": version, "_next": version + 1}
