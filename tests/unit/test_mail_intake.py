@@ -408,6 +408,21 @@ def test_a_template_places_the_status_link_where_it_says() -> None:
     assert "Follow your case online" not in ack.body
 
 
+def test_a_subject_that_places_the_status_link_gets_it_too() -> None:
+    templates = replace(INTAKE.templates, ack_subject="[$case_ref] $status_link")
+    w = World(
+        replace(POLICY, intake=replace(INTAKE, reply_from=SUPPORT, templates=templates)),
+        intent="question",
+        public_url="https://help.northwind.example",
+    )
+    receive(w, mail())
+
+    (ack,) = sent(w)
+    assert ack.subject.startswith("[CS-000001] https://help.northwind.example/portal/status/")
+    link = ack.subject.split(" ", 1)[1]
+    assert f"Follow your case online: {link}" in ack.body  # the body does not place it itself
+
+
 def test_without_a_reply_from_address_nothing_is_sent() -> None:
     w = world()
     receive(w, mail())

@@ -63,20 +63,20 @@ def render(template: str, values: Mapping[str, str]) -> str:
 
 def places_link(templates: MailTemplates) -> bool:
     """Whether the acknowledgement's subject or body puts `$status_link` somewhere."""
-    return any(
-        "status_link" in Template(t).get_identifiers()
-        for t in (templates.ack_subject, templates.ack_body)
-    )
+    return _places_link(templates.ack_subject) or _places_link(templates.ack_body)
 
 
-def with_link(template: str, values: Mapping[str, str], link: str | None) -> str:
-    """The template with the status page's `link` (if any): where it puts `$status_link`, else
-    on a last line of its own."""
-    if link is None:
-        return render(template, values)
-    if "status_link" in Template(template).get_identifiers():
-        return render(template, {**values, "status_link": link})
-    return render(template, values).rstrip("\n") + f"\n\nFollow your case online: {link}\n"
+def with_link(template: str, values: Mapping[str, str]) -> str:
+    """The template rendered; a status link in `values` that it does not place itself (with
+    `$status_link`) goes on a last line of its own."""
+    text, link = render(template, values), values.get("status_link")
+    if not link or _places_link(template):
+        return text
+    return text.rstrip("\n") + f"\n\nFollow your case online: {link}\n"
+
+
+def _places_link(template: str) -> bool:
+    return "status_link" in Template(template).get_identifiers()
 
 
 def when(at: datetime | None, timezone: str) -> str:

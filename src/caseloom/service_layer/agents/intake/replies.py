@@ -52,17 +52,17 @@ def acknowledge(
         thread = uow.mail.thread(case.number)
         if ours in thread or not (thread or case.channel is Channel.PORTAL):
             return  # sent already, or the case came over the API
-        values, link = _values(case, policy), None
+        values = _values(case, policy)
         if status_page is not None:
             token, key = status_token()
             uow.mail.link(case.number, key, clock.now())
-            link = status_page(token)
+            values["status_link"] = status_page(token)
         _send(
             case,
             Outbound(
                 case.contact.email,
                 render(spec.templates.ack_subject, values),
-                with_link(spec.templates.ack_body, values, link),
+                with_link(spec.templates.ack_body, values),
                 ours,
                 *thread_of(thread),
                 automatic=True,
