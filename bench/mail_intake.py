@@ -61,7 +61,7 @@ def _measure(messages: int, connections: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="caseloom-bench-mail-") as directory:
         url = f"sqlite:///{Path(directory) / 'mail.db'}"
         app = bootstrap.bootstrap(
-            bootstrap.settings(database_url=url, policy=bootstrap.DEMO_POLICY)
+            bootstrap.settings(database_url=url, policy=bootstrap.DEMO_POLICY), serving=True
         )
         try:
             app.load_organisation(bootstrap.DEMO_POLICY.parent / "organisation.yaml")

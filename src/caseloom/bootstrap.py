@@ -210,8 +210,11 @@ def migrate_database(config: Settings) -> None:
         engine.dispose()
 
 
-def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Caseloom:
+def bootstrap(
+    config: Settings | None = None, clock: Clock | None = None, *, serving: bool = False
+) -> Caseloom:
     """Load and check the policy, migrate the database, store the policy, and wire the bus.
+    A process `serving` until stopped also loads now what the first case would wait for.
 
     An invalid policy raises `PolicyError` before anything is touched.
     """
@@ -234,7 +237,7 @@ def bootstrap(config: Settings | None = None, clock: Clock | None = None) -> Cas
         engine.dispose()
         raise
     spec = loaded.policy.triage
-    model = LocalTriageModel.for_policy(spec)
+    model = LocalTriageModel.for_policy(spec, eager=serving)
     key = config.llm_api_key.get_secret_value() if config.llm_api_key else None
     llm = make_provider(spec.llm, key, clock) if spec.llm else None
     notifier = make_notifier(loaded.policy.notifications, config.smtp_url)

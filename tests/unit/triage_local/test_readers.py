@@ -289,14 +289,18 @@ def test_a_text_without_letters_has_no_language(text: str) -> None:
     assert read_language(text) == Signal(None, 0.0, source=LANGID)
 
 
-@pytest.mark.parametrize(("signals", "loaded"), [(("language", "urgency"), 1), (("urgency",), 0)])
-def test_the_language_identifier_is_loaded_with_a_policy_that_reads_language(
-    signals: tuple[str, ...], loaded: int
+@pytest.mark.parametrize(
+    ("signals", "eager", "loaded"),
+    [(("language", "urgency"), True, 1), (("urgency",), True, 0), (("language",), False, 0)],
+)
+def test_a_serving_process_loads_the_language_identifier_if_the_policy_reads_language(
+    signals: tuple[str, ...], eager: bool, loaded: int
 ) -> None:
-    """Loading it takes a third of a second: at start-up, not in the first case's transaction."""
+    """Loading it takes a third of a second: at a server's start, not in the first case's
+    transaction; a one-off command that reads no case does not pay it."""
     identifier.cache_clear()
 
-    LocalTriageModel.for_policy(spec(*signals))
+    LocalTriageModel.for_policy(spec(*signals), eager=eager)
 
     assert identifier.cache_info().currsize == loaded
 

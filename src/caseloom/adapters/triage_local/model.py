@@ -33,12 +33,13 @@ class LocalTriageModel:
         self.replies = replies
 
     @classmethod
-    def for_policy(cls, spec: TriageSpec) -> LocalTriageModel:
-        """Load the models the policy names, the built-in reply model, and the language
-        identifier if the policy reads language with it: now, not when the first case comes."""
+    def for_policy(cls, spec: TriageSpec, *, eager: bool = False) -> LocalTriageModel:
+        """Load the models the policy names and the built-in reply model; if `eager` (a process
+        that serves), the language identifier too when the policy reads language with it, so
+        that the first case does not wait for it inside its transaction."""
         store = ModelStore(Path(spec.models_dir))
         trained = {signal: store.load(ref) for signal, ref in spec.models.items()}
-        if "language" in spec.signals and "language" not in trained:
+        if eager and "language" in spec.signals and "language" not in trained:
             identifier()
         return cls(trained, ModelStore(BUILTIN).load(REPLY_MODEL))
 
