@@ -9,22 +9,12 @@ from typing import Self, cast
 
 import pytest
 
-from caseloom.domain.commands import Command
 from caseloom.domain.errors import InvalidInput
 from caseloom.domain.events import Event
 from caseloom.service_layer.messagebus import Batched, Handler, MessageBus
 from caseloom.service_layer.ports import UnitOfWork
 from tests.fakes import FakeUnitOfWork
-
-
-@dataclass(frozen=True)
-class Ping(Command):
-    value: int
-
-
-@dataclass(frozen=True)
-class Pinged(Event):
-    value: int
+from tests.unit.test_messagebus import Ping, Pinged
 
 
 @dataclass(frozen=True)

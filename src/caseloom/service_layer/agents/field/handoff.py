@@ -22,10 +22,10 @@ from caseloom.domain.field.geo import Point
 from caseloom.domain.field.work_order import WorkOrder
 from caseloom.domain.policy import Handoff, Policy
 from caseloom.domain.sla import SlaMetric
+from caseloom.service_layer.agents.field.booking import AGENT
 from caseloom.service_layer.agents.routing import release
 from caseloom.service_layer.ports import Clock, ConditionEngine, UnitOfWork
 
-AGENT = "agent:field"
 CONTEXT_TEXT = 2000  # characters of the description the work order carries
 
 
